@@ -1,0 +1,44 @@
+"""include/linux/swap.h: swap areas (struct swap_info_struct) and constants."""
+
+from ...kbuild import kfile
+
+swap_h = kfile("include/linux/swap.h")
+
+MAX_SWAPFILES_SHIFT = 5
+swap_h.const("MAX_SWAPFILES", 1 << MAX_SWAPFILES_SHIFT)
+
+SWP_USED = 1
+SWP_WRITEOK = 3
+SWAP_MAP_MAX = 0x7FFF
+SWAP_MAP_BAD = 0x8000
+
+# pageout() results (vmscan.c in 2.6.16)
+PAGE_KEEP, PAGE_ACTIVATE, PAGE_SUCCESS, PAGE_CLEAN = "PAGE_KEEP", "PAGE_ACTIVATE", "PAGE_SUCCESS", "PAGE_CLEAN"
+
+
+class SwapInfo:
+    """struct swap_info_struct: one swap area and its per-slot use counts.
+
+    Slot 0 holds the swap header and is never handed out. `store` is the
+    device itself: slot -> the bytes written there.
+    """
+
+    __slots__ = ("type", "flags", "swap_map", "max", "inuse_pages", "prio",
+                 "lowest_bit", "highest_bit", "cluster_next", "store", "name")
+
+    def __init__(self, type_):
+        self.type = type_
+        self.flags = 0
+        self.swap_map = []
+        self.max = 0
+        self.inuse_pages = 0
+        self.prio = 0
+        self.lowest_bit = self.highest_bit = self.cluster_next = 0
+        self.store = {}
+        self.name = ""
+
+    def __repr__(self):
+        if not self.flags:
+            return f"<swap_info[{self.type}] unused>"
+        return (f"<swap_info[{self.type}] {self.name}: {self.inuse_pages}/{self.max - 1} "
+                f"slots used, prio {self.prio}>")

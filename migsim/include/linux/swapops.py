@@ -1,0 +1,47 @@
+"""include/linux/swapops.h: the arch-independent swap entry (swp_entry_t).
+
+A swap entry is one unsigned long: the swap *type* (which swap area) in the
+top MAX_SWAPFILES_SHIFT bits and the *offset* (slot) in all the bits below.
+The simulated machine is 32-bit, so the type sits in bits 27-31.
+"""
+
+from ...errors import KernelBug
+from ..asm_i386 import pgtable as pg
+
+MAX_SWAPFILES_SHIFT = 5
+BITS_PER_LONG = 32
+SWP_TYPE_SHIFT = BITS_PER_LONG - MAX_SWAPFILES_SHIFT
+SWP_OFFSET_MASK = (1 << SWP_TYPE_SHIFT) - 1
+
+
+def swp_entry(type_, offset):
+    """The swap entry for slot `offset` of swap area `type_`."""
+    return ((type_ << SWP_TYPE_SHIFT) | (offset & SWP_OFFSET_MASK)) & 0xFFFFFFFF
+
+
+def swp_type(entry):
+    return entry >> SWP_TYPE_SHIFT
+
+
+def swp_offset(entry):
+    return entry & SWP_OFFSET_MASK
+
+
+def is_swap_pte(pte):
+    """A pte that holds a swap entry: not none, not present, not a file pte."""
+    return not pg.pte_none(pte) and not pg.pte_present(pte) and not pg.pte_file(pte)
+
+
+def pte_to_swp_entry(pte):
+    """Decode a swap pte into a swap entry (BUG on a nonlinear file pte)."""
+    if pg.pte_file(pte):
+        raise KernelBug("pte_to_swp_entry on a file pte", "include/linux/swapops.h")
+    return swp_entry(pg.__swp_type(pte), pg.__swp_offset(pte))
+
+
+def swp_entry_to_pte(entry):
+    """Encode a swap entry as an i386 swap pte."""
+    pte = pg.__swp_entry(swp_type(entry), swp_offset(entry))
+    if pg.pte_file(pte):
+        raise KernelBug("swp_entry_to_pte made a file pte", "include/linux/swapops.h")
+    return pte

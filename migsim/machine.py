@@ -1,0 +1,315 @@
+"""The simulated machine: `Kernel`, built at a step of the series.
+
+``migsim.Kernel(at=...)`` returns an instance of the class that
+`kbuild.build` made for that step: the kernel functions of that step are its
+methods, and this base class adds the machine's state and the public face
+(spawn, create_file, syscalls, pte/page views, check, dump, tasks).
+"""
+
+import random
+
+from . import kbuild, steps
+from .errors import (Deadlock, MigsimError, TaskError, bad_value, check_int)
+from .include.asm_i386 import pgtable as pg
+from .include.linux.fs import AddressSpace, Inode
+from .include.linux.mmzone import Zone
+from .include.linux.pgtable_walk import get_pte
+from .include.linux.sched import CAP_SYS_ADMIN, CAP_SYS_NICE
+from .include.linux.spinlock import SpinLock
+from .include.linux.swap import SwapInfo
+from .sched import Task
+from . import uapi
+
+MAX_NODES = 8
+
+
+def syscall_entry(fn):
+    """Wrap a kernel syscall so that ``k.sys_x(...)`` checks its arguments and runs it as root."""
+    def entry(k, *args, **kwargs):
+        args, kwargs = uapi.convert(k, fn.__name__, args, kwargs)
+        return k._run(fn(k, *args, **kwargs), k.init)
+
+    def make_gen(k, *args, **kwargs):
+        args, kwargs = uapi.convert(k, fn.__name__, args, kwargs)
+        return fn(k, *args, **kwargs), k.init
+
+    entry.__name__ = entry.__qualname__ = fn.__name__
+    entry.__doc__ = fn.__doc__
+    entry.make_gen = make_gen
+    entry.kernel_function = fn
+    return entry
+
+
+class Kernel:
+    """A small NUMA machine running the kernel at one step of the series.
+
+    ``Kernel(at="v2.6.16", nodes=2, frames_per_node=32, seed=2006)``.
+    """
+
+    STEP = None
+    EXPORTS = frozenset()
+    SYMBOLS = {}
+
+    def __new__(cls, at=steps.LAST, *args, **kwargs):
+        if cls is Kernel:
+            cls = kbuild.build(at)
+        return object.__new__(cls)
+
+    def __init__(self, at=steps.LAST, nodes=2, frames_per_node=32, seed=2006):
+        kbuild.step_index(at)
+        check_int("nodes", nodes, 1, MAX_NODES)
+        check_int("frames_per_node", frames_per_node, 1, 1 << 20)
+        check_int("seed", seed)
+        from .mm.swap_state import swap_aops
+        from .process import Process
+        self.at, self.seed = at, seed
+        self.rng = random.Random(seed)
+        # Node n's frames start at pfn (n+1) * span, so a pfn shows its node: 0x1xxx, 0x2xxx ...
+        self.node_span = max(0x1000, -(-frames_per_node // 0x1000) * 0x1000)
+        self.nodes = [Zone(self, nid, (nid + 1) * self.node_span, frames_per_node) for nid in range(nodes)]
+        self.swapper_space = AddressSpace(None, swap_aops, "swapper_space")
+        self.swap_info = [SwapInfo(i) for i in range(self.MAX_SWAPFILES)]
+        self.swap_lock = SpinLock("swap_lock")
+        self.nr_swapfiles = 0
+        self.nr_swap_pages = 0
+        self.total_swap_pages = 0
+        self.least_priority = 0
+        self.files = {}
+        self.dmesg = []
+        self._ids = {}
+        self.tasks_by_pid = {}
+        self.mms = []
+        self.tasks = []
+        self.schedule = ""
+        self.running = None
+        self.init = Process(self, 1, "init", uid=0, node=0, caps=(CAP_SYS_ADMIN, CAP_SYS_NICE))
+        self.current = self.init
+        self.next_pid = 100
+
+    # --- helpers for kernel code --------------------------------------------
+
+    def pfn_to_page(self, pfn):
+        """The struct page of frame `pfn` (a kernel bug if there is none)."""
+        nid, idx = divmod(pfn, self.node_span)
+        if not 1 <= nid <= len(self.nodes) or idx >= self.nodes[nid - 1].nr_frames:
+            from .errors import KernelBug
+            raise KernelBug(f"bad pfn 0x{pfn:x}", "include/asm-i386/page.h")
+        return self.nodes[nid - 1].pages[idx]
+
+    @property
+    def mem_map(self):
+        """Every struct page, node by node."""
+        return [page for zone in self.nodes for page in zone.pages]
+
+    def who(self):
+        """Who takes a lock: the running task's label, or the current process."""
+        return self.running.label if self.running is not None else self.current.comm
+
+    def printk(self, line):
+        self.dmesg.append(line)
+
+    def new_id(self, kind):
+        self._ids[kind] = self._ids.get(kind, 0) + 1
+        return self._ids[kind]
+
+    def find_task_by_pid(self, pid):
+        return self.tasks_by_pid.get(pid)
+
+    # --- running kernel paths -------------------------------------------------
+
+    def _run(self, gen, current):
+        """Run a kernel path to completion as `current`; other tasks run only if it must wait."""
+        saved = self.current, self.running
+        self.current, self.running = current, None
+        try:
+            while True:
+                try:
+                    point = gen.send(None)
+                except StopIteration as stop:
+                    return stop.value
+                while point.blocked:
+                    self._let_others_run(point)
+        finally:
+            self.current, self.running = saved
+
+    def _let_others_run(self, point):
+        """A direct call waits: step the other tasks (in start order) until it can go on."""
+        ready = [t for t in self.tasks if not t.done and not t.blocked]
+        if not ready:
+            raise Deadlock(f"deadlock: {self.current.comm} waits in {point.name} on {point.what} "
+                           f"and no task can run to release it")
+        saved = self.current, self.running
+        try:
+            ready[0].step()
+        finally:
+            self.current, self.running = saved
+
+    def start(self, fn, *args, label=None, **kwargs):
+        """Start `fn(*args)` as a task on its own CPU; step it with `task.step()`.
+
+        `fn` is a system call of the kernel (``k.sys_migrate_pages``), a
+        process's call (``p.fork``, ``p.write``) or any kernel function that may
+        sleep (``k.try_to_free_pages``).
+        """
+        func = getattr(fn, "__func__", None)
+        owner = getattr(fn, "__self__", None)
+        if func is None or owner is None or (owner is not self and getattr(owner, "k", None) is not self):
+            raise bad_value("function to start", fn, "a method of this kernel or of one of its processes")
+        if hasattr(func, "make_gen"):
+            gen, current = func.make_gen(owner, *args, **kwargs)
+        elif func.__name__ in self.SYMBOLS and self.SYMBOLS[func.__name__].kind == "function":
+            import inspect
+            if not inspect.isgeneratorfunction(func):
+                raise bad_value("function to start", func.__name__, "a kernel function that may sleep (a generator)")
+            gen, current = fn(*args, **kwargs), self.init
+        else:
+            raise bad_value("function to start", fn, "a syscall, a process call or a kernel function")
+        busy = [t for t in self.tasks if not t.done and t.current is current and current is not self.init]
+        if busy:
+            gen.close()
+            raise TaskError(f"process {current.pid} ({current.comm}) already runs task {busy[0].label}: "
+                            f"one task per process (finish it first)")
+        label = self._pick_label(label, func.__name__)
+        name = f"{func.__name__}({', '.join(map(_short, args))})"
+        if current is not self.init:
+            name = f"{current.comm}.{name}"
+        task = Task(self, gen, label, current, name)
+        self.tasks.append(task)
+        return task
+
+    def _pick_label(self, label, name):
+        used = {t.label for t in self.tasks}
+        if label is not None:
+            if not isinstance(label, str) or len(label) != 1 or not label.isalnum():
+                raise bad_value("label", label, "one letter or digit")
+            if label in used:
+                raise bad_value("label", label, f"a label not in use (used: {''.join(sorted(used))})")
+            return label
+        base = name.removeprefix("sys_").removeprefix("do_")[:1].upper()
+        for c in base + "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+            if c not in used:
+                return c
+        raise MigsimError("no free task label left (26 tasks)")
+
+    def task(self, label):
+        """The task with `label`."""
+        for t in self.tasks:
+            if t.label == label:
+                return t
+        raise bad_value("task label", label, f"one of {self.labels() or '(no tasks started)'}")
+
+    def labels(self):
+        return "".join(t.label for t in self.tasks)
+
+    def runnable_labels(self):
+        return "".join(t.label for t in self.tasks if not t.done and not t.blocked)
+
+    def replay(self, schedule):
+        """Step tasks by label, one scheduling point per letter ("MMFM...")."""
+        if not isinstance(schedule, str):
+            raise bad_value("schedule", schedule, "a string of task labels")
+        for c in schedule:
+            self.task(c)                      # every label must exist before any step
+        for c in schedule:
+            self.task(c).step()
+
+    def run_tasks(self):
+        """Step the runnable tasks round-robin (start order) until none can run."""
+        while True:
+            ready = [t for t in self.tasks if not t.done and not t.blocked]
+            if not ready:
+                return
+            for t in ready:
+                if not t.done and not t.blocked:
+                    t.step()
+
+    # --- the public face ------------------------------------------------------
+
+    def spawn(self, comm, node=0, uid=1000):
+        """A new process called `comm` with an empty address space, on `node`."""
+        from .include.linux.sched import MM
+        from .process import Process
+        if not isinstance(comm, str) or not comm or len(comm) > 15:
+            raise bad_value("comm (process name)", comm, "a non-empty string of at most 15 characters")
+        check_int("node", node, 0, len(self.nodes) - 1)
+        check_int("uid", uid, 0, 65535)
+        caps = (CAP_SYS_ADMIN, CAP_SYS_NICE) if uid == 0 else ()
+        p = Process(self, self._new_pid(), comm, uid, node, caps)
+        p.mm = MM(p)
+        self.tasks_by_pid[p.pid] = p
+        return p
+
+    def _new_pid(self):
+        pid = self.next_pid
+        self.next_pid += 1
+        return pid
+
+    def create_file(self, name, npages, fs="ext2"):
+        """A file of `npages` pages on filesystem `fs` ("ext2" or "listfs"); each page starts with a label."""
+        from .fs.ext2 import EXT2
+        from .fs.listfs import LISTFS
+        fstypes = {"ext2": EXT2, "listfs": LISTFS}
+        if not isinstance(name, str) or not name or name in self.files:
+            raise bad_value("file name", name, f"a new, non-empty name (existing: {sorted(self.files) or 'none'})")
+        check_int("npages", npages, 1, 1 << 16)
+        if fs not in fstypes:
+            raise bad_value("fs", fs, f"one of {sorted(fstypes)}")
+        inode = Inode(self.new_id("ino"), name, fstypes[fs], npages)
+        for i in range(npages):
+            content = f"{name}:{i}\n".encode().ljust(pg.PAGE_SIZE, b"\0")
+            inode.disk[i] = inode.shadow[i] = content
+        self.files[name] = inode
+        return inode
+
+    def reclaim(self, nr_pages=32):
+        """Run page reclaim (try_to_free_pages) for up to `nr_pages` frames; return how many were freed."""
+        check_int("nr_pages", nr_pages, 1, None)
+        return self._run(self.try_to_free_pages(nr_pages), self.init)
+
+    def process(self, pid):
+        """The live process with `pid`."""
+        p = self.tasks_by_pid.get(pid) if isinstance(pid, int) else None
+        if p is None:
+            raise bad_value("pid", pid, f"a live pid, one of {sorted(self.tasks_by_pid) or 'none'}")
+        return p
+
+    def pte(self, p, addr):
+        """The decoded pte that maps `addr` in process `p`."""
+        from .views import PteView
+        self._check_proc_addr(p, addr)
+        return PteView(get_pte(p.mm, addr & pg.PAGE_MASK), self)
+
+    def page(self, p, addr):
+        """The struct page mapped at `addr` in `p` (None if not present)."""
+        from .views import page_behind
+        self._check_proc_addr(p, addr)
+        return page_behind(self, get_pte(p.mm, addr & pg.PAGE_MASK))
+
+    def _check_proc_addr(self, p, addr):
+        from .process import Process
+        if not isinstance(p, Process) or p.k is not self:
+            raise bad_value("process", p, "a process of this kernel")
+        if p.mm is None:
+            raise bad_value("process", p, "a live process (it has exited)")
+        check_int("address", addr, 0, pg.TASK_SIZE - 1)
+
+    def check(self):
+        """Raise BadPageState (a KernelBug) if any invariant of the machine is broken."""
+        from .check import check
+        check(self)
+
+    def dump(self):
+        """The whole machine as deterministic text."""
+        from .views import dump
+        return dump(self)
+
+    def __repr__(self):
+        live = len([p for p in self.tasks_by_pid.values()])
+        free = sum(z.nr_free for z in self.nodes)
+        return (f"<Kernel at {self.at}: {len(self.nodes)} nodes x {self.nodes[0].nr_frames} frames, "
+                f"{free} free, {live} processes, {self.nr_swapfiles} swap areas>")
+
+
+def _short(v):
+    s = repr(sorted(v)) if isinstance(v, (set, frozenset)) else repr(v)
+    return s if len(s) <= 20 else s[:17] + "..."

@@ -1,0 +1,75 @@
+"""The user-space side of system calls: checking and converting arguments.
+
+A real process passes raw words and the kernel answers bad ones with an
+errno. The simulator's users pass Python values; a value that could not
+even be expressed as the syscall's arguments (a node that does not exist,
+a string where a pid goes) is a mistake in using the simulator and raises a
+MigsimError before the kernel is entered. Everything the kernel itself
+checks is left to the kernel and answered with -errno.
+"""
+
+from .errors import MigsimError, bad_value, check_int
+
+
+def nodemask(k, what, nodes):
+    """A frozenset of node ids from an iterable of ints that name existing nodes."""
+    if isinstance(nodes, (str, bytes)) or not hasattr(nodes, "__iter__"):
+        raise bad_value(what, nodes, f"a list of node ids in 0..{len(k.nodes) - 1}")
+    nodes = list(nodes)
+    if not nodes:
+        raise bad_value(what, nodes, f"at least one node id in 0..{len(k.nodes) - 1}")
+    for n in nodes:
+        check_int(f"node in {what}", n, 0, len(k.nodes) - 1)
+    if len(set(nodes)) != len(nodes):
+        raise bad_value(what, nodes, "each node listed once")
+    return frozenset(nodes)
+
+
+def sys_migrate_pages(k, pid, old_nodes, new_nodes):
+    check_int("pid", pid, 0, None)
+    return (pid, nodemask(k, "old_nodes", old_nodes), nodemask(k, "new_nodes", new_nodes)), {}
+
+
+def sys_swapon(k, nr_slots, prio=-1):
+    check_int("nr_slots (swap area size in pages)", nr_slots, 1, (1 << 24) - 2)
+    check_int("prio", prio, -1, 32767)
+    return (nr_slots, prio), {}
+
+
+def sys_mbind(k, start, length, mode, nodes, flags=0):
+    check_int("start", start, 0, 0xFFFFFFFF)
+    check_int("len", length, 0, 0xFFFFFFFF)
+    check_int("mode", mode, 0, 3)
+    check_int("flags", flags, 0, 0xFFFFFFFF)
+    mask = frozenset() if nodes in (None, []) else nodemask(k, "nodes", nodes)
+    return (start, length, mode, mask, flags), {}
+
+
+def sys_mprotect(k, start, length, prot):
+    check_int("start", start, 0, 0xFFFFFFFF)
+    check_int("len", length, 0, 0xFFFFFFFF)
+    return (start, length, prot_bits(prot)), {}
+
+
+def prot_bits(prot):
+    """PROT_* bits from an int or a string such as "rw", "r", "rwx" or ""."""
+    if isinstance(prot, str):
+        if set(prot) - set("rwx") or len(set(prot)) != len(prot):
+            raise bad_value("prot", prot, 'letters from "rwx", e.g. "rw" or "r" ("" for none)')
+        return (1 if "r" in prot else 0) | (2 if "w" in prot else 0) | (4 if "x" in prot else 0)
+    return check_int("prot", prot, 0, 7)
+
+
+VALIDATORS = {"sys_migrate_pages": sys_migrate_pages, "sys_swapon": sys_swapon,
+              "sys_mbind": sys_mbind, "sys_mprotect": sys_mprotect}
+
+
+def convert(k, name, args, kwargs):
+    """(args, kwargs) for kernel syscall `name`, or MigsimError."""
+    check = VALIDATORS.get(name)
+    if check is None:
+        return args, kwargs
+    try:
+        return check(k, *args, **kwargs)
+    except TypeError as e:
+        raise MigsimError(f"{name}: {e}") from None

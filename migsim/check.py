@@ -23,7 +23,7 @@ from .include.linux.buffer_head import page_buffers
 from .include.linux.mm import VM_SHARED
 from .include.linux.page_flags import PageLRU, PageLocked, PagePrivate, PageSwapCache
 from .include.linux.pgtable_walk import ptes_in_range
-from .include.linux.swapops import pte_to_swp_entry, swp_offset, swp_type
+from .include.linux.swapops import pte_to_swp_entry, swp_entry, swp_offset, swp_type
 from .process import ZERO_PAGE
 
 
@@ -37,7 +37,7 @@ def check(k):
     _count_caches(k, free, refs, swaps)
     _check_lists(k, free, refs)
     _check_pages(k, free, refs, maps, in_flight)
-    _check_swap(k, swaps)
+    _check_swap(k, swaps, in_flight)
     if not in_flight:
         _check_unlocked(k)
     _check_contents(k)
@@ -135,17 +135,17 @@ def _check_pages(k, free, refs, maps, in_flight):
             _bad(f"pfn 0x{pfn:x} count {page._count} but {refs[pfn]} references exist")
 
 
-def _check_swap(k, swaps):
+def _check_swap(k, swaps, in_flight):
     free_slots = 0
     for si in k.swap_info[:k.nr_swapfiles]:
         if not si.flags:
             continue
         for offset in range(1, si.max):
-            from .include.linux.swapops import swp_entry
             want = swaps.pop(swp_entry(si.type, offset), 0)
-            if si.swap_map[offset] != want:
-                _bad(f"swap {si.name} slot {offset}: swap_map {si.swap_map[offset]} but {want} users")
-            free_slots += not want
+            have = si.swap_map[offset]
+            if have < want or (have != want and not in_flight):
+                _bad(f"swap {si.name} slot {offset}: swap_map {have} but {want} users")
+            free_slots += not have
     if swaps:
         entry = next(iter(swaps))
         _bad(f"swap entry 0x{entry:08x} (type {swp_type(entry)}) used but its slot is not in use")

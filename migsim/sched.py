@@ -135,6 +135,11 @@ class Task:
         return self.result
 
     def __repr__(self):
+        head = f"<task {self.label} {self.name} on cpu{self.cpu}: {self.state}"
+        if self.oops is not None:
+            return f"{head}: {self.oops}>"
+        if self.done:
+            return f"{head}, returned {self.result!r}>"
         fn, point = self.where()
         extra = f", waits in {self.waits_on()}" if self.blocked else ""
-        return f"<task {self.label} {self.name} on cpu{self.cpu}: {self.state} at {point} in {fn}{extra}>"
+        return f"{head} at {point} in {fn}{extra}>"

@@ -1,0 +1,115 @@
+"""The build machinery: whole-function versions, calls through the kernel object."""
+
+import ast
+import importlib
+import inspect
+
+import pytest
+
+import migsim
+from migsim import kbuild, steps
+from migsim.include.linux.fs import AddressSpaceOperations
+
+kbuild.load_all()
+GENERATORS = {n for n, vs in kbuild.REGISTRY.items()
+              for v in vs if v.kind in ("function", "syscall") and inspect.isgeneratorfunction(v.obj)}
+PLAIN = {n for n, vs in kbuild.REGISTRY.items()
+         for v in vs if v.kind == "function" and not inspect.isgeneratorfunction(v.obj)}
+
+
+def kernel_module_trees():
+    for name in kbuild.KERNEL_MODULES:
+        mod = importlib.import_module(name)
+        yield name, ast.parse(inspect.getsource(mod))
+
+
+def parents(tree):
+    out = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            out[child] = node
+    return out
+
+
+def test_every_kernel_function_takes_the_kernel_first():
+    for name, versions in kbuild.REGISTRY.items():
+        for v in versions:
+            if v.kind in ("function", "syscall"):
+                first = next(iter(inspect.signature(v.obj).parameters))
+                assert first == "k", f"{name} in {v.kfile}: first parameter is {first!r}, not k"
+
+
+def test_no_kernel_function_is_called_by_its_bare_name():
+    names = set(kbuild.REGISTRY)
+    bad = []
+    for modname, tree in kernel_module_trees():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names:
+                bad.append(f"{modname}:{node.lineno} calls {node.func.id}() directly")
+    assert not bad, "\n".join(bad)
+
+
+def test_sleeping_functions_are_entered_with_yield_from_and_others_are_not():
+    bad = []
+    for modname, tree in kernel_module_trees():
+        up = parents(tree)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "k"):
+                continue
+            name = node.func.attr
+            under_yield = isinstance(up.get(node), ast.YieldFrom)
+            if name in GENERATORS and name not in PLAIN and not under_yield:
+                bad.append(f"{modname}:{node.lineno} k.{name}() may sleep but is not entered with yield from")
+            if name in PLAIN and name not in GENERATORS and under_yield:
+                bad.append(f"{modname}:{node.lineno} yield from k.{name}() which never sleeps")
+    assert not bad, "\n".join(bad)
+
+
+def test_no_function_changes_between_sleeping_and_not_across_versions():
+    assert not GENERATORS & PLAIN
+
+
+def test_address_space_operations_name_kernel_functions_of_the_right_kind():
+    found = 0
+    for modname in kbuild.KERNEL_MODULES:
+        for value in vars(importlib.import_module(modname)).values():
+            if isinstance(value, AddressSpaceOperations):
+                found += 1
+                for field in ("readpage", "writepage", "set_page_dirty", "releasepage"):
+                    method = getattr(value, field)
+                    assert method is None or method in PLAIN, f"{field}={method}"
+                assert value.migratepage is None or value.migratepage in GENERATORS
+    assert found >= 3                          # ext2, listfs, swap
+
+
+def test_build_is_cached_and_has_the_step_metadata():
+    a, b = kbuild.build("v2.6.16"), kbuild.build("v2.6.16")
+    assert a is b
+    assert a.STEP.id == "v2.6.16"
+    assert isinstance(migsim.Kernel(at="v2.6.16"), a)
+
+
+def test_unknown_step_names_the_valid_ids():
+    with pytest.raises(migsim.UnknownStep, match="v2.6.16") as e:
+        migsim.Kernel(at="2.6.99")
+    assert "2.6.99" in str(e.value)
+    assert isinstance(e.value, ValueError)
+
+
+def test_default_kernel_is_the_last_step():
+    assert migsim.Kernel().at == steps.LAST
+
+
+def test_registering_at_an_unknown_step_is_refused():
+    with pytest.raises(migsim.UnknownStep):
+        kbuild.kfile("mm/nowhere.c").const("NOPE", 1, since="no-such-step")
+
+
+def test_2616_exports_match_the_kernel():
+    k = migsim.Kernel(at="v2.6.16")
+    # EXPORT_SYMBOL'd in 2.6.16: the migration helpers for filesystems, and (oddly) the static swap_page
+    for name in ("migrate_page", "migrate_page_copy", "migrate_page_remove_references",
+                 "fail_migrate_page", "buffer_migrate_page", "swap_page", "remove_from_swap"):
+        assert name in k.EXPORTS
+    assert "migrate_pages" not in k.EXPORTS

@@ -143,7 +143,7 @@ def migrate_pages_to(k, pagelist, vma, dest):
     offset = 0
     while True:
         nr_pages = 0
-        for _ in pagelist:
+        for _ in range(len(pagelist)):
             if vma is not None:
                 page = k.alloc_page_vma(vma, vma.vm_start + offset)
                 offset += pg.PAGE_SIZE

@@ -33,7 +33,7 @@ class Page:
     """struct page: one physical frame and what the kernel knows of it."""
 
     __slots__ = ("pfn", "zone", "flags", "_count", "_mapcount", "mapping",
-                 "index", "private", "data", "lru")
+                 "index", "private", "data", "lru", "_prev", "_next")
 
     def __init__(self, pfn, zone):
         self.pfn, self.zone = pfn, zone
@@ -45,6 +45,7 @@ class Page:
         self.private = 0       # swap entry (swap cache) or buffer heads (PagePrivate)
         self.data = None       # the frame's bytes; None = all zeroes (never written)
         self.lru = None        # the list this page is on (an LRU list or a private one)
+        self._prev = self._next = None   # its neighbours on that list
 
     @property
     def node(self):

@@ -23,8 +23,19 @@ class Point:
 
     blocked = False
 
+    def describe(self):
+        """The point's name and what it touches first, e.g. 'spin_lock &anon_vma1->lock'."""
+        if not self.objs:
+            return self.name
+        first = self.objs[0]
+        if type(first).__name__ in ("SpinLock", "RWSem"):
+            return f"{self.name} &{first.name}"
+        if hasattr(first, "pfn"):
+            return f"{self.name} pfn 0x{first.pfn:x}"
+        return self.name
+
     def __repr__(self):
-        return f"<point {self.name}>"
+        return f"<point {self.describe()}>"
 
 
 class Wait(Point):
@@ -58,12 +69,19 @@ def innermost(gen):
         gen = inner
 
 
-def where(gen):
-    """(function name, line) where a suspended kernel path stands."""
-    g = innermost(gen)
-    if g.gi_frame is None:
-        return ("(finished)", 0)
-    return (g.gi_code.co_name, g.gi_frame.f_lineno)
+def where(gen, names=None):
+    """(function name, line) where a suspended kernel path stands.
+
+    With `names` (the kernel's symbols), lock helpers and nested closures are
+    skipped: the answer is the innermost kernel function of the chain.
+    """
+    found = None
+    g = gen
+    while g is not None and hasattr(g, "gi_code"):
+        if g.gi_frame is not None and (names is None or g.gi_code.co_name in names):
+            found = (g.gi_code.co_name, g.gi_frame.f_lineno)
+        g = getattr(g, "gi_yieldfrom", None)
+    return found or ("(finished)", 0)
 
 
 class Task:
@@ -102,7 +120,7 @@ class Task:
             return ("(done)", self.state)
         if self.point is None:
             return (self.name, "(not started)")
-        return (where(self.gen)[0], self.point.name)
+        return (where(self.gen, self.k.SYMBOLS)[0], self.point.describe())
 
     def step(self):
         """Run to the next scheduling point; return it (None when finished)."""

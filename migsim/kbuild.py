@@ -68,7 +68,7 @@ class Version:
             body = textwrap.dedent(inspect.getsource(self.obj))
         if self.exported:
             body += f"EXPORT_SYMBOL({self.name})\n"
-        return body
+        return body + "\n"
 
     def __repr__(self):
         return f"<{self.kind} {self.name} in {self.kfile} since {self.since}>"

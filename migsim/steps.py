@@ -33,7 +33,7 @@ STEPS = (
         id="v2.6.16",
         title="Linux 2.6.16 (baseline: swap-based page migration)",
         commit="7705a8792b0fc82fd7d4dd923724606bbfd9fb20",
-        authors=("Christoph Lameter", "many others"),
+        authors=("Linus Torvalds (release)", "page migration by Christoph Lameter"),
         release="2.6.16",
         files=("mm/vmscan.c", "mm/mempolicy.c", "fs/buffer.c", "mm/rmap.c",
                "mm/swapfile.c", "mm/memory.c"),
@@ -44,9 +44,10 @@ STEPS = (
             "by a swap entry; the page then moves like any page-cache page "
             "(radix tree slot switched under tree_lock, contents copied), and "
             "remove_from_swap turns the swap entries back into ptes to the "
-            "new page. Without an active swap device nothing can migrate "
-            "(-ENODEV). The code is spread over mm/vmscan.c, mm/mempolicy.c "
-            "and fs/buffer.c."),
+            "new page. Without free swap nothing can migrate: mbind with "
+            "MPOL_MF_MOVE fails with -ENODEV, and sys_migrate_pages quietly "
+            "moves nothing. The code is spread over mm/vmscan.c, "
+            "mm/mempolicy.c and fs/buffer.c."),
     ),
 )
 

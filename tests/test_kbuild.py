@@ -113,3 +113,14 @@ def test_2616_exports_match_the_kernel():
                  "fail_migrate_page", "buffer_migrate_page", "swap_page", "remove_from_swap"):
         assert name in k.EXPORTS
     assert "migrate_pages" not in k.EXPORTS
+
+
+def test_series_lists_the_baseline_and_renders_it():
+    assert migsim.series.ids()[0] == "v2.6.16"
+    cover = migsim.series.cover()
+    assert "v2.6.16" in cover and "7705a8792b0f" in cover
+    diff = migsim.series.diff("v2.6.16")
+    assert diff.startswith("From 7705a8792b0fc82fd7d4dd923724606bbfd9fb20")
+    assert "+++ b/mm/vmscan.c" in diff and "+def migrate_pages(k, from_, to, moved, failed):" in diff
+    assert "+EXPORT_SYMBOL(swap_page)" in diff
+    assert diff == migsim.series.diff("v2.6.16")          # deterministic text

@@ -41,31 +41,42 @@ KERNEL_MODULES = (
 
 _order = itertools.count()
 REGISTRY = {}  # name -> [Version, ...] in registration order
+LAYOUTS = {}   # kernel file -> [(step index, [names and banners in file order]), ...]
 
 
 class Version:
-    """One version of a kernel symbol: where it lives and since when."""
+    """One version of a kernel symbol: where it lives, since when, how it links."""
 
-    __slots__ = ("name", "kfile", "since", "kind", "obj", "exported", "order")
+    __slots__ = ("name", "kfile", "since", "kind", "obj", "exported", "static", "order")
 
-    def __init__(self, name, kfile, since, kind, obj, exported=False):
+    def __init__(self, name, kfile, since, kind, obj, exported=False, static=False):
         if since not in steps.INDEX:
             raise UnknownStep(f"unknown step {since!r} for {name} (known: {', '.join(steps.IDS)})")
         self.name, self.kfile, self.since, self.kind = name, kfile, since, kind
-        self.obj, self.exported, self.order = obj, exported, next(_order)
+        self.obj, self.exported, self.static = obj, exported, static
+        self.order = next(_order)
 
     @property
     def step(self):
         return steps.INDEX[self.since]
 
     def text(self):
-        """The version as it reads in a diff: source, then its export line."""
+        """The version as it reads in a diff: linkage, source, export line.
+
+        The registration decorator is left out (it only says since when);
+        `@static` stands for C's file-local linkage.
+        """
         if self.kind == "removed":
             return ""
         if self.kind == "const":
             body = f"{self.name} = {self.obj!r}\n"
         else:
-            body = textwrap.dedent(inspect.getsource(self.obj))
+            lines = textwrap.dedent(inspect.getsource(self.obj)).splitlines(keepends=True)
+            while lines and lines[0].lstrip().startswith("@"):
+                lines.pop(0)
+            body = "".join(lines)
+        if self.static:
+            body = "@static\n" + body
         if self.exported:
             body += f"EXPORT_SYMBOL({self.name})\n"
         return body + "\n"
@@ -80,14 +91,22 @@ class KFile:
     def __init__(self, path):
         self.path = path
 
-    def function(self, since=steps.IDS[0], export=False, syscall=False):
+    def function(self, since=steps.IDS[0], export=False, syscall=False, static=False):
         """Decorator: register a new version of a kernel function."""
         def register(fn):
             kind = "syscall" if syscall else "function"
             REGISTRY.setdefault(fn.__name__, []).append(
-                Version(fn.__name__, self.path, since, kind, fn, export))
+                Version(fn.__name__, self.path, since, kind, fn, export, static))
             return fn
         return register
+
+    def relink(self, name, since, export=None, static=None):
+        """A patch that changes only how `name` links (its export, its static)."""
+        prev = active(name, steps.INDEX[since] - 1)
+        REGISTRY[name].append(Version(
+            name, self.path, since, prev.kind, prev.obj,
+            prev.exported if export is None else export,
+            prev.static if static is None else static))
 
     def const(self, name, value, since=steps.IDS[0]):
         """Register a new value of a kernel constant (a #define)."""
@@ -97,6 +116,10 @@ class KFile:
     def remove(self, name, at):
         """Record that a patch deletes `name` from this file."""
         REGISTRY.setdefault(name, []).append(Version(name, self.path, at, "removed", None))
+
+    def layout(self, since, order):
+        """Declare the order of the file's items from step `since` on ("/* ... */" = a banner)."""
+        LAYOUTS.setdefault(self.path, []).append((steps.INDEX[since], list(order)))
 
 
 def kfile(path):
@@ -134,6 +157,24 @@ def symbols(index):
         if v is not None:
             found[name] = v
     return found
+
+
+def file_items(path, index):
+    """The items of kernel file `path` at step `index`, in file order.
+
+    Names first in the order of the file's newest layout declaration, then
+    the rest in registration order; banners ("/* ... */") are kept as text.
+    """
+    present = sorted((v for v in symbols(index).values() if v.kfile == path), key=lambda v: v.order)
+    names = [v.name for v in present]
+    layout = None
+    for step, order in LAYOUTS.get(path, ()):
+        if step <= index:
+            layout = order
+    if layout is None:
+        return names
+    placed = [n for n in layout if n.startswith("/*") or n in names]
+    return placed + [n for n in names if n not in placed]
 
 
 @functools.cache

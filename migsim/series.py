@@ -26,38 +26,82 @@ def ids():
 
 
 def changes(id_):
-    """[(kfile_before, kfile_after, name, old Version|None, new Version|None)] the step makes."""
+    """[(name, old Version | None, new Version | None)] for what step `id_` changes."""
     index = kbuild.step_index(id_)
     kbuild.load_all()
     out = []
     for name, versions in kbuild.REGISTRY.items():
-        if not any(v.step == index for v in versions):
-            continue
-        old = kbuild.active(name, index - 1) if index else None
-        new = kbuild.active(name, index)
-        out.append(((old or new).kfile, (new or old).kfile, name, old, new))
-    out.sort(key=lambda c: (c[1], (c[4] or c[3]).order))
+        if any(v.step == index for v in versions):
+            old = kbuild.active(name, index - 1) if index else None
+            out.append((name, old, kbuild.active(name, index)))
     return out
 
 
+def _file_exists(path, index):
+    return index >= 0 and any(v.kfile == path for v in kbuild.symbols(index).values())
+
+
+def _hunks(name, old, new):
+    """Unified-diff hunks of one function, each @@ line labelled with its name."""
+    a = old.text().splitlines(keepends=True) if old else []
+    b = new.text().splitlines(keepends=True) if new else []
+    if old and new and a == b:
+        return [f"@@ {name}: moves unchanged @@\n"] if old.kfile != new.kfile else []
+    lines = list(difflib.unified_diff(a, b, n=3))[2:]
+    return [line.rstrip("\n") + f" {name}\n" if line.startswith("@@") else line for line in lines]
+
+
+def _layout_hunk(path, index):
+    """A hunk listing the file's items when a patch only reorders them."""
+    before = [n for n in kbuild.file_items(path, index - 1)]
+    after = [n for n in kbuild.file_items(path, index)]
+    common = [n for n in after if n in before]
+    if [n for n in before if n in after] == common and not any(n.startswith("/*") for n in after if n not in before):
+        return []
+    lines = [f"@@ order of {path} @@\n"]
+    lines += [f"{'+' if n not in before else ' '}{n}\n" if n in after else "" for n in after]
+    lines = [line for line in lines if line]
+    lines += [f"-{n}\n" for n in before if n not in after]
+    return lines
+
+
 def diff(id_):
-    """Step `id_` as a patch mail: title, commit, release, summary, then a unified diff per kernel file."""
+    """Step `id_` as a patch mail: title, commit, release, summary, then the diff by kernel file.
+
+    Each changed function is shown as its own hunk (simulator source); a
+    function that moves to another kernel file appears under that pair of
+    files (--- a/mm/vmscan.c / +++ b/mm/migrate.c); a pure reordering shows
+    the file's new order.
+    """
     s = step(id_)
+    index = INDEX[id_]
     head = [f"From {s.commit} Mon Sep 17 00:00:00 2001",
             f"From: {', '.join(s.authors)}",
             f"Subject: [PATCH] {s.title}",
             f"Release: Linux {s.release}", ""]
     head += _wrap(s.summary) + ["", "(simulator source, grouped by kernel file)", "---"]
+    groups = {}
+    for name, old, new in changes(id_):
+        before = old.kfile if old else (new.kfile if _file_exists(new.kfile, index - 1) else None)
+        after = new.kfile if new else (old.kfile if _file_exists(old.kfile, index) else None)
+        groups.setdefault((before, after), []).append((name, old, new))
+    files = {p for pair in groups for p in pair if p}
     body = []
-    by_file = {}
-    for before, after, name, old, new in changes(id_):
-        by_file.setdefault((before, after), []).append((name, old, new))
-    for (before, after), items in sorted(by_file.items(), key=lambda kv: kv[0][1]):
-        a = "".join(old.text() if old else "" for _, old, _ in items).splitlines(keepends=True)
-        b = "".join(new.text() if new else "" for _, _, new in items).splitlines(keepends=True)
-        if INDEX[id_] == 0:
-            a = []
-        body += difflib.unified_diff(a, b, f"a/{before}", f"b/{after}", n=3)
+    for before, after in sorted(groups, key=lambda pair: (pair[1] or pair[0], pair[0] or "")):
+        order = kbuild.file_items(after or before, index if after else index - 1)
+        items = sorted(groups[(before, after)],
+                       key=lambda c: order.index(c[0]) if c[0] in order else len(order))
+        hunks = [line for name, old, new in items for line in _hunks(name, old, new)]
+        if before == after:
+            hunks += _layout_hunk(after, index)
+            files.discard(after)
+        if hunks:
+            body += [f"--- {'a/' + before if before else '/dev/null'}\n",
+                     f"+++ {'b/' + after if after else '/dev/null'}\n"] + hunks
+    for path in sorted(files):
+        hunk = _layout_hunk(path, index) if _file_exists(path, index - 1) else []
+        if hunk:
+            body += [f"--- a/{path}\n", f"+++ b/{path}\n"] + hunk
     return "\n".join(head) + "\n" + "".join(body)
 
 

@@ -36,7 +36,7 @@ KERNEL_MODULES = (
     "migsim.mm.mprotect", "migsim.mm.swap_state", "migsim.mm.swapfile",
     "migsim.mm.vmscan", "migsim.mm.mempolicy", "migsim.kernel.fork",
     "migsim.kernel.exit", "migsim.fs.buffer", "migsim.fs.ext2",
-    "migsim.fs.listfs",
+    "migsim.fs.listfs", "migsim.mm.migrate",
 )
 
 _order = itertools.count()
@@ -165,7 +165,10 @@ def file_items(path, index):
     Names first in the order of the file's newest layout declaration, then
     the rest in registration order; banners ("/* ... */") are kept as text.
     """
-    present = sorted((v for v in symbols(index).values() if v.kfile == path), key=lambda v: v.order)
+    def first_seen(v):                        # a new version keeps its name's place in the file
+        return min(w.order for w in REGISTRY[v.name] if w.kfile == path)
+
+    present = sorted((v for v in symbols(index).values() if v.kfile == path), key=first_seen)
     names = [v.name for v in present]
     layout = None
     for step, order in LAYOUTS.get(path, ()):

@@ -52,17 +52,16 @@ def _hunks(name, old, new):
 
 
 def _layout_hunk(path, index):
-    """A hunk listing the file's items when a patch only reorders them."""
-    before = [n for n in kbuild.file_items(path, index - 1)]
-    after = [n for n in kbuild.file_items(path, index)]
-    common = [n for n in after if n in before]
-    if [n for n in before if n in after] == common and not any(n.startswith("/*") for n in after if n not in before):
+    """A hunk of the file's item order, when a patch reorders items (or adds a banner)."""
+    before = kbuild.file_items(path, index - 1)
+    after = kbuild.file_items(path, index)
+    kept_before = [n for n in before if n in after]
+    kept_after = [n for n in after if n in before]
+    banners = [n for n in after if n.startswith("/*") and n not in before]
+    if kept_before == kept_after and not banners:
         return []
-    lines = [f"@@ order of {path} @@\n"]
-    lines += [f"{'+' if n not in before else ' '}{n}\n" if n in after else "" for n in after]
-    lines = [line for line in lines if line]
-    lines += [f"-{n}\n" for n in before if n not in after]
-    return lines
+    lines = list(difflib.unified_diff([n + "\n" for n in before], [n + "\n" for n in after], n=2))[2:]
+    return [f"@@ order of items in {path} @@\n" if line.startswith("@@") else line for line in lines]
 
 
 def diff(id_):
@@ -86,6 +85,7 @@ def diff(id_):
         after = new.kfile if new else (old.kfile if _file_exists(old.kfile, index) else None)
         groups.setdefault((before, after), []).append((name, old, new))
     files = {p for pair in groups for p in pair if p}
+    files |= {path for path, decls in kbuild.LAYOUTS.items() if any(i == index for i, _ in decls)}
     body = []
     for before, after in sorted(groups, key=lambda pair: (pair[1] or pair[0], pair[0] or "")):
         order = kbuild.file_items(after or before, index if after else index - 1)

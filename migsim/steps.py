@@ -49,6 +49,139 @@ STEPS = (
             "moves nothing. The code is spread over mm/vmscan.c, "
             "mm/mempolicy.c and fs/buffer.c."),
     ),
+    Step(
+        id="reorg",
+        title="page migration reorg",
+        commit="b20a35035f983f4ac7e29c4a68f30e43510007e0",
+        authors=("Christoph Lameter",),
+        release="2.6.17",
+        files=("mm/migrate.c", "include/linux/migrate.h", "mm/vmscan.c", "mm/mempolicy.c",
+               "fs/buffer.c", "include/linux/swap.h", "mm/Kconfig", "mm/Makefile", "mm/swap_state.c"),
+        summary=(
+            "Page migration gets a file of its own, mm/migrate.c. The migration "
+            "half of vmscan.c, buffer_migrate_page from fs/buffer.c and "
+            "migrate_pages_to from mempolicy.c move there unchanged; the "
+            "LRU-drain and must-have-swap checks become migrate_prep(); "
+            "isolate_lru_page now puts the page on the caller's list itself and "
+            "answers 0 or -EBUSY; pageout and remove_mapping stop being static "
+            "so that migrate.c can call them. Meant as code motion only; the "
+            "exports move along, including one for the static swap_page."),
+    ),
+    Step(
+        id="unexport-swap-page",
+        title="mm/migrate.c: don't export a static function",
+        commit="64a3ca5f7ec2606b03be4a65736164a5373732ed",
+        authors=("Adrian Bunk",),
+        release="2.6.17",
+        files=("mm/migrate.c",),
+        summary=(
+            "swap_page is static, so exporting it to modules made no sense: the "
+            "EXPORT_SYMBOL line goes. A one-line patch, visible only to a module "
+            "that tried to link against swap_page."),
+    ),
+    Step(
+        id="dirty-fallback",
+        title="page migration: Fix fallback behavior for dirty pages",
+        commit="4c28f81193b6778f7b49090930d88e6d12bcb928",
+        authors=("Christoph Lameter",),
+        release="2.6.17",
+        files=("mm/migrate.c",),
+        summary=(
+            "For a filesystem without a migratepage method, migrate_pages tested "
+            "PageDirty before unmapping. A page written through a shared mapping "
+            "is dirty only in its pte until it is unmapped, so it looked clean, "
+            "was unmapped (which dirtied it) and moved anyway, leaving any "
+            "filesystem that tracks its own dirty pages pointing at the freed "
+            "page. The fallback path now unmaps first (a locked vma fails with "
+            "-EPERM, a page still mapped is retried) and only then looks at "
+            "PageDirty, so the page is written out before it can move. Also in "
+            "2.6.16.17."),
+    ),
+    Step(
+        id="group-functions",
+        title="page migration cleanup: group functions",
+        commit="1d8b85ccf1ed53a71b092fb5d807edf1ea7dabdd",
+        authors=("Christoph Lameter",),
+        release="2.6.18",
+        files=("mm/migrate.c",),
+        summary=(
+            "Pure reordering: the functions a filesystem can use as its "
+            "migratepage method (fail_migrate_page, migrate_page, "
+            "buffer_migrate_page) are gathered under a 'Migration functions' "
+            "banner. Nothing runs differently."),
+    ),
+    Step(
+        id="remove-definitions",
+        title="page migration cleanup: remove useless definitions",
+        commit="e7340f73307abed9283d0a07570d06e228c205dd",
+        authors=("Christoph Lameter",),
+        release="2.6.18",
+        files=("mm/migrate.c", "include/linux/migrate.h"),
+        summary=(
+            "migrate_page_remove_references and migrate_page_copy were exported "
+            "only because buffer_migrate_page lived in fs/buffer.c. Since the "
+            "reorg it sits next to them, so both become static and lose their "
+            "exports: an out-of-tree module that used them no longer links."),
+    ),
+    Step(
+        id="drop-nr-refs",
+        title="page migration cleanup: drop nr_refs in remove_references()",
+        commit="5b5c7120e2154239837fad5e3c7b7b781092b19c",
+        authors=("Christoph Lameter",),
+        release="2.6.18",
+        files=("mm/migrate.c",),
+        summary=(
+            "Callers no longer say how many references to expect. The function "
+            "works it out: one for an anonymous page without a mapping (the "
+            "isolation reference), two with a mapping (plus the radix tree's), "
+            "three when the page also has buffers. The early unlocked "
+            "mapcount-plus-refs shortcut goes; only the count seen under "
+            "tree_lock decides."),
+    ),
+    Step(
+        id="extract-unmap",
+        title="page migration cleanup: extract try_to_unmap from migration functions",
+        commit="c3fcf8a5daacf350f0632e1379414c01f34eeea3",
+        authors=("Christoph Lameter",),
+        release="2.6.18",
+        files=("mm/migrate.c",),
+        summary=(
+            "Unmapping can change a page (it moves the pte dirty bit into "
+            "PG_dirty), so it must happen before anything inspects the page. "
+            "try_to_unmap moves out of the per-filesystem helper into the loop "
+            "of migrate_pages, ahead of the migratepage method or the fallback; "
+            "the helper, now only switching the radix-tree slot, is renamed "
+            "migrate_page_move_mapping, and the extra unmap of the dirty-page "
+            "fix becomes redundant."),
+    ),
+    Step(
+        id="pass-mapping",
+        title='page migration cleanup: pass "mapping" to migration functions',
+        commit="2d1db3b1170db4e8bf0531dd636742269c2cf579",
+        authors=("Christoph Lameter",),
+        release="2.6.18",
+        files=("mm/migrate.c", "include/linux/fs.h", "include/linux/migrate.h"),
+        summary=(
+            "Every migration function, and the migratepage method itself, takes "
+            "the address_space first instead of looking it up again. "
+            "migrate_pages takes and locks the new page only after the old one "
+            "is unmapped, gives it the old page's index and mapping there, and "
+            "clears the mapping again if the attempt fails."),
+    ),
+    Step(
+        id="fallback-function",
+        title="page migration cleanup: move fallback handling into special function",
+        commit="8351a6e4785218a2b03c142be92926baff95ba5c",
+        authors=("Christoph Lameter",),
+        release="2.6.18",
+        files=("mm/migrate.c",),
+        summary=(
+            "The default path for mappings without migratepage becomes "
+            "fallback_migrate_page: write a dirty page out with pageout and "
+            "retry (re-locking the page, since writing it out unlocked it), "
+            "drop buffers if possible, then migrate_page. The old last resort "
+            "of swapping out a page whose buffers would not go is dropped."),
+    ),
 )
 
 IDS = tuple(s.id for s in STEPS)

@@ -304,3 +304,37 @@ def sys_mbind(k, start, length, mode, nodes, flags):
         k.putback_lru_pages(pagelist)
     up_write(mm.mmap_sem)
     return err
+
+
+# === reorg (b20a3503, 2.6.17): migration preparation moves to mm/migrate.c ==============
+
+@mempolicy.function(since="reorg")
+def migrate_page_add(k, page, pagelist, flags):
+    """Isolate a page for migration unless it is shared and only MOVE was asked."""
+    if flags & MPOL_MF_MOVE_ALL or page_mapcount(page) == 1:
+        yield from k.isolate_lru_page(page, pagelist)
+
+
+@mempolicy.function(since="reorg")
+def check_range(k, mm, start, end, nodes, flags, pagelist):
+    """Check the vmas of [start, end) and collect pages to move: first vma, or -errno."""
+    if flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL):
+        err = k.migrate_prep()
+        if err:
+            return err
+    vmas = [v for v in mm.mmap if v.vm_end > start and v.vm_start < end]
+    if not vmas:
+        return -EFAULT
+    prev = None
+    for vma in vmas:
+        if not flags & MPOL_MF_DISCONTIG_OK:
+            if (vma is vmas[-1] and vma.vm_end < end) or (prev is not None and prev.vm_end < vma.vm_start) \
+                    or (prev is None and vma.vm_start > start):
+                return -EFAULT
+        if flags & MPOL_MF_STRICT or (flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) and vma_migratable(vma)):
+            err = yield from k.check_pte_range(vma, max(start, vma.vm_start), min(end, vma.vm_end),
+                                               nodes, flags, pagelist)
+            if err:
+                return err
+        prev = vma
+    return vmas[0]

@@ -1,0 +1,732 @@
+"""mm/migrate.c: page migration, from its creation (2.6.17) through 2.6.18.
+
+The file appears with the reorg patch, which moves the migration code here
+from mm/vmscan.c, fs/buffer.c and mm/mempolicy.c. Each later patch of the
+series registers whole new versions of the functions it changes, in series
+order, so this module reads as the file's history. Functions that move here
+unchanged are registered with `migrate.relink` (a move), not copied.
+"""
+
+from ..include.linux.list import list_add_tail, list_move
+from ..include.linux.mm import (PageAnon, get_page, page_index, page_mapcount, page_mapped,
+                                page_mapping, put_page)
+from ..include.linux.page_flags import (ClearPagePrivate, PageDirty, PageLRU, PagePrivate,
+                                        PageSwapCache, PageWriteback, SetPagePrivate,
+                                        SetPageSwapCache, TestSetPageLocked)
+from ..include.linux.buffer_head import BH_Lock, page_buffers
+from ..include.linux.rmap import SWAP_FAIL
+from ..include.linux.sched import PF_SWAPWRITE
+from ..include.linux.spinlock import spin_lock, spin_unlock
+from ..include.linux.swap import PAGE_ACTIVATE, PAGE_CLEAN, PAGE_KEEP, PAGE_SUCCESS
+from ..errors import KernelBug
+from ..kbuild import kfile
+from ..sched import Point
+
+migrate = kfile("mm/migrate.c")
+vmscan = kfile("mm/vmscan.c")
+
+EPERM, EIO, ENOMEM, EAGAIN, EBUSY, ENODEV = 1, 5, 12, 11, 16, 19
+
+
+# === reorg (b20a3503, 2.6.17): the file is created ================================
+
+@migrate.function(since="reorg")
+def isolate_lru_page(k, page, pagelist):
+    """Take a page off the LRU onto `pagelist`, with a reference: 0, or -EBUSY if not on the LRU."""
+    ret = -EBUSY
+    if PageLRU(page):
+        zone = page.zone
+        yield from spin_lock(zone.lru_lock, k.who())
+        if PageLRU(page):
+            ret = 0
+            get_page(page)
+            zone.lru_del(page)
+            list_add_tail(page, pagelist)
+        spin_unlock(zone.lru_lock)
+    return ret
+
+
+@migrate.function(since="reorg")
+def migrate_prep(k):
+    """Get ready to isolate pages: swap must be available, and the LRU drained."""
+    if k.nr_swap_pages <= 0:
+        return -ENODEV                        # must have swap device for migration
+    k.lru_add_drain()
+    return 0
+
+
+# Moved here unchanged; the exports come along (swap_page's too, though it is static).
+for _name, _export in (("move_to_lru", False), ("putback_lru_pages", False),
+                       ("fail_migrate_page", True), ("swap_page", True),
+                       ("migrate_page_remove_references", True), ("migrate_page_copy", True),
+                       ("migrate_page", True), ("migrate_pages", False),
+                       ("buffer_migrate_page", True)):
+    migrate.relink(_name, since="reorg", export=_export)
+migrate.relink("migrate_pages_to", since="reorg", static=False)   # mempolicy.c calls it now
+
+# migrate.c calls these, so they can no longer be static to vmscan.c.
+vmscan.relink("pageout", since="reorg", static=False)
+vmscan.relink("remove_mapping", since="reorg", static=False)
+
+migrate.layout(since="reorg", order=(
+    "isolate_lru_page", "migrate_prep", "move_to_lru", "putback_lru_pages", "fail_migrate_page",
+    "swap_page", "migrate_page_remove_references", "migrate_page_copy", "migrate_page",
+    "migrate_pages", "buffer_migrate_page", "migrate_pages_to"))
+
+
+# === unexport-swap-page (64a3ca5f, 2.6.17) ==============================================
+
+migrate.relink("swap_page", since="unexport-swap-page", export=False)
+
+
+# === dirty-fallback (4c28f811, 2.6.17): unmap before testing PageDirty ================
+
+@migrate.function(since="dirty-fallback")
+def migrate_pages(k, from_, to, moved, failed):
+    """Migrate the pages on `from_` to the new pages on `to`; return those not moved.
+
+    Passes 0-2 skip locked pages, later ones wait for the lock; pass 0 skips
+    pages under writeback. -EAGAIN leaves a page for the next of up to 11
+    passes; any other error is permanent (the page goes to `failed`).
+    With `to` None, pages are swapped out instead.
+    """
+
+    def migrate_one(page):
+        # The loop body for one page, with the kernel's gotos as returns:
+        # (rc, the new page used or None).
+        rc = -EAGAIN
+        if pass_ > 2:
+            yield from k.lock_page(page)
+        elif TestSetPageLocked(page):
+            return rc, None
+        if pass_ > 0:
+            yield from k.wait_on_page_writeback(page)
+        elif PageWriteback(page):
+            k.unlock_page(page)
+            return rc, None
+        if PageAnon(page) and not PageSwapCache(page):
+            if not (yield from k.add_to_swap(page)):
+                k.unlock_page(page)
+                return -ENOMEM, None
+        if to is None:
+            return (yield from k.swap_page(page)), None
+        newpage = next(reversed(to))          # lru_to_page: the tail of `to`
+        yield from k.lock_page(newpage)
+        mapping = page_mapping(page)
+        if mapping is None:
+            pass
+        elif mapping.a_ops.migratepage:
+            rc = yield from getattr(k, mapping.a_ops.migratepage)(newpage, page)
+        else:
+            # No migration method: only a clean page without buffers can move.
+            # Unmap first: that moves a dirty bit from the ptes into PG_dirty.
+            if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
+                rc = -EPERM                   # a vma is VM_LOCKED: permanent failure
+            elif page_mapped(page):
+                pass                          # still mapped: retry (-EAGAIN)
+            else:
+                if PageDirty(page):
+                    result = k.pageout(page, mapping)
+                    if result == PAGE_SUCCESS:    # the write unlocked the old page
+                        k.unlock_page(newpage)
+                        return rc, None
+                    if result != PAGE_CLEAN:
+                        k.unlock_page(newpage)
+                        k.unlock_page(page)
+                        return rc, newpage
+                if not PagePrivate(page) or k.try_to_release_page(page):
+                    rc = yield from k.migrate_page(newpage, page)
+                elif pass_ > 4:                   # last resort: buffers will not go, swap it
+                    k.unlock_page(newpage)
+                    return (yield from k.swap_page(page)), None
+        k.unlock_page(newpage)
+        k.unlock_page(page)
+        return rc, newpage
+
+    swapwrite = k.current.flags & PF_SWAPWRITE
+    k.current.flags |= PF_SWAPWRITE
+    nr_failed = 0
+    pass_ = 0
+    while True:
+        retry = 0
+        for page in from_:
+            newpage = None
+            yield Point("cond_resched", (page,))
+            rc = 0
+            if page._count == 1:
+                pass                          # freed from under us: done
+            elif to is not None and not len(to):
+                break
+            else:
+                rc, newpage = yield from migrate_one(page)
+            if rc == -EAGAIN:
+                retry += 1
+            elif rc:
+                list_move(page, failed)
+                nr_failed += 1
+            else:
+                if newpage is not None:
+                    k.move_to_lru(newpage)
+                list_move(page, moved)
+        if not retry or pass_ >= 10:
+            break
+        pass_ += 1
+    if not swapwrite:
+        k.current.flags &= ~PF_SWAPWRITE
+    return nr_failed + retry
+
+
+# === group-functions (1d8b85cc, 2.6.18): the migratepage methods together ============
+
+migrate.layout(since="group-functions", order=(
+    "isolate_lru_page", "migrate_prep", "move_to_lru", "putback_lru_pages", "swap_page",
+    "migrate_page_remove_references", "migrate_page_copy",
+    "/* Migration functions */",
+    "fail_migrate_page", "migrate_page", "buffer_migrate_page",
+    "migrate_pages", "migrate_pages_to"))
+
+
+# === remove-definitions (e7340f73, 2.6.18): no more exports for two helpers ===========
+
+migrate.relink("migrate_page_remove_references", since="remove-definitions", export=False, static=True)
+migrate.relink("migrate_page_copy", since="remove-definitions", export=False, static=True)
+
+
+# === drop-nr-refs (5b5c7120, 2.6.18): the expected count is worked out inside ==========
+
+@migrate.function(since="drop-nr-refs", static=True)
+def migrate_page_remove_references(k, newpage, page):
+    """Unmap `page` and put `newpage` in its radix-tree slot. 0, -EAGAIN or -EPERM.
+
+    Besides the ptes, only these references may be left: the isolation one
+    (an anonymous page without a mapping), plus the radix tree's (a page with
+    a mapping), plus the buffers' (PagePrivate). Only the count seen under
+    tree_lock decides.
+    """
+    mapping = page_mapping(page)
+    if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
+        return -EPERM                         # a vma is VM_LOCKED: permanent failure
+    if page_mapcount(page):
+        return -EAGAIN
+    if mapping is None:
+        return 0 if page._count == 1 else -EAGAIN
+    yield from spin_lock(mapping.tree_lock, k.who())
+    index = page_index(page)
+    if page._count != 2 + (1 if PagePrivate(page) else 0) or mapping.page_tree.get(index) is not page:
+        spin_unlock(mapping.tree_lock)
+        return -EAGAIN
+    get_page(newpage)                         # the radix tree's reference to the new page
+    newpage.index, newpage.mapping = page.index, page.mapping
+    if PageSwapCache(page):
+        SetPageSwapCache(newpage)
+        newpage.private = page.private
+    mapping.page_tree[index] = newpage
+    page._count -= 1                          # __put_page: the tree's old reference
+    spin_unlock(mapping.tree_lock)
+    return 0
+
+
+@migrate.function(since="drop-nr-refs", export=True)
+def migrate_page(k, newpage, page):
+    """The common migratepage method: move the mapping, copy, rebuild swap ptes."""
+    if PageWriteback(page):
+        raise KernelBug("migrate_page: page under writeback", "mm/migrate.c")
+    rc = yield from k.migrate_page_remove_references(newpage, page)
+    if rc:
+        return rc
+    k.migrate_page_copy(newpage, page)
+    yield from k.remove_from_swap(newpage)
+    return 0
+
+
+@migrate.function(since="drop-nr-refs", export=True)
+def buffer_migrate_page(k, newpage, page):
+    """migratepage for buffer-based filesystems: move the buffers to the new page too."""
+    if page.mapping is None:
+        return -EAGAIN
+    if not PagePrivate(page):
+        return (yield from k.migrate_page(newpage, page))
+    bhs = page_buffers(page)
+    rc = yield from k.migrate_page_remove_references(newpage, page)
+    if rc:
+        return rc
+    for bh in bhs:                            # get_bh + lock_buffer
+        bh.b_count += 1
+        bh.b_state |= BH_Lock
+    ClearPagePrivate(page)
+    newpage.private = page.private
+    page.private = 0
+    put_page(page)
+    get_page(newpage)
+    for bh in bhs:                            # set_bh_page
+        bh.b_page = newpage
+    SetPagePrivate(newpage)
+    k.migrate_page_copy(newpage, page)
+    for bh in bhs:                            # unlock_buffer + put_bh
+        bh.b_state &= ~BH_Lock
+        bh.b_count -= 1
+    return 0
+
+
+# === extract-unmap (c3fcf8a5, 2.6.18): unmap in migrate_pages, before anyone looks ======
+
+migrate.remove("migrate_page_remove_references", at="extract-unmap")
+
+
+@migrate.function(since="extract-unmap", static=True)
+def migrate_page_move_mapping(k, newpage, page):
+    """Put `newpage` in the unmapped old page's radix-tree slot. 0 or -EAGAIN.
+
+    Allowed references: the isolation one (no mapping), plus the radix
+    tree's (a mapping), plus the buffers' (PagePrivate), seen under tree_lock.
+    """
+    mapping = page_mapping(page)
+    if mapping is None:
+        return 0 if page._count == 1 else -EAGAIN
+    yield from spin_lock(mapping.tree_lock, k.who())
+    index = page_index(page)
+    if page._count != 2 + (1 if PagePrivate(page) else 0) or mapping.page_tree.get(index) is not page:
+        spin_unlock(mapping.tree_lock)
+        return -EAGAIN
+    get_page(newpage)                         # the radix tree's reference to the new page
+    newpage.index, newpage.mapping = page.index, page.mapping
+    if PageSwapCache(page):
+        SetPageSwapCache(newpage)
+        newpage.private = page.private
+    mapping.page_tree[index] = newpage
+    page._count -= 1                          # __put_page: the tree's old reference
+    spin_unlock(mapping.tree_lock)
+    return 0
+
+
+@migrate.function(since="extract-unmap", export=True)
+def migrate_page(k, newpage, page):
+    """The common migratepage method: move the mapping, copy, rebuild swap ptes."""
+    if PageWriteback(page):
+        raise KernelBug("migrate_page: page under writeback", "mm/migrate.c")
+    rc = yield from k.migrate_page_move_mapping(newpage, page)
+    if rc:
+        return rc
+    k.migrate_page_copy(newpage, page)
+    yield from k.remove_from_swap(newpage)
+    return 0
+
+
+@migrate.function(since="extract-unmap", export=True)
+def buffer_migrate_page(k, newpage, page):
+    """migratepage for buffer-based filesystems: move the buffers to the new page too."""
+    if page.mapping is None:
+        return -EAGAIN
+    if not PagePrivate(page):
+        return (yield from k.migrate_page(newpage, page))
+    bhs = page_buffers(page)
+    rc = yield from k.migrate_page_move_mapping(newpage, page)
+    if rc:
+        return rc
+    for bh in bhs:                            # get_bh + lock_buffer
+        bh.b_count += 1
+        bh.b_state |= BH_Lock
+    ClearPagePrivate(page)
+    newpage.private = page.private
+    page.private = 0
+    put_page(page)
+    get_page(newpage)
+    for bh in bhs:                            # set_bh_page
+        bh.b_page = newpage
+    SetPagePrivate(newpage)
+    k.migrate_page_copy(newpage, page)
+    for bh in bhs:                            # unlock_buffer + put_bh
+        bh.b_state &= ~BH_Lock
+        bh.b_count -= 1
+    return 0
+
+
+@migrate.function(since="extract-unmap")
+def migrate_pages(k, from_, to, moved, failed):
+    """Migrate the pages on `from_` to the new pages on `to`; return those not moved.
+
+    Passes 0-2 skip locked pages, later ones wait for the lock; pass 0 skips
+    pages under writeback. -EAGAIN leaves a page for the next of up to 11
+    passes; any other error is permanent (the page goes to `failed`).
+    With `to` None, pages are swapped out instead.
+    """
+
+    def migrate_one(page):
+        # The loop body for one page, with the kernel's gotos as returns:
+        # (rc, the new page used or None).
+        rc = -EAGAIN
+        if pass_ > 2:
+            yield from k.lock_page(page)
+        elif TestSetPageLocked(page):
+            return rc, None
+        if pass_ > 0:
+            yield from k.wait_on_page_writeback(page)
+        elif PageWriteback(page):
+            k.unlock_page(page)
+            return rc, None
+        if PageAnon(page) and not PageSwapCache(page):
+            if not (yield from k.add_to_swap(page)):
+                k.unlock_page(page)
+                return -ENOMEM, None
+        if to is None:
+            return (yield from k.swap_page(page)), None
+        newpage = next(reversed(to))          # lru_to_page: the tail of `to`
+        yield from k.lock_page(newpage)
+        # Unmap before anything looks at the page: it may make the page dirty.
+        if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
+            rc = -EPERM                       # a vma is VM_LOCKED: permanent failure
+        elif page_mapped(page):
+            pass                              # still mapped: retry (-EAGAIN)
+        else:
+            mapping = page_mapping(page)
+            if mapping is None:
+                pass
+            elif mapping.a_ops.migratepage:
+                rc = yield from getattr(k, mapping.a_ops.migratepage)(newpage, page)
+            else:
+                # No migration method: only a clean page without buffers can move.
+                if PageDirty(page):
+                    result = k.pageout(page, mapping)
+                    if result == PAGE_SUCCESS:    # the write unlocked the old page
+                        k.unlock_page(newpage)
+                        return rc, None
+                    if result != PAGE_CLEAN:
+                        k.unlock_page(newpage)
+                        k.unlock_page(page)
+                        return rc, newpage
+                if not PagePrivate(page) or k.try_to_release_page(page):
+                    rc = yield from k.migrate_page(newpage, page)
+                elif pass_ > 4:                   # last resort: buffers will not go, swap it
+                    k.unlock_page(newpage)
+                    return (yield from k.swap_page(page)), None
+        k.unlock_page(newpage)
+        k.unlock_page(page)
+        return rc, newpage
+
+    swapwrite = k.current.flags & PF_SWAPWRITE
+    k.current.flags |= PF_SWAPWRITE
+    nr_failed = 0
+    pass_ = 0
+    while True:
+        retry = 0
+        for page in from_:
+            newpage = None
+            yield Point("cond_resched", (page,))
+            rc = 0
+            if page._count == 1:
+                pass                          # freed from under us: done
+            elif to is not None and not len(to):
+                break
+            else:
+                rc, newpage = yield from migrate_one(page)
+            if rc == -EAGAIN:
+                retry += 1
+            elif rc:
+                list_move(page, failed)
+                nr_failed += 1
+            else:
+                if newpage is not None:
+                    k.move_to_lru(newpage)
+                list_move(page, moved)
+        if not retry or pass_ >= 10:
+            break
+        pass_ += 1
+    if not swapwrite:
+        k.current.flags &= ~PF_SWAPWRITE
+    return nr_failed + retry
+
+
+migrate.layout(since="extract-unmap", order=(
+    "isolate_lru_page", "migrate_prep", "move_to_lru", "putback_lru_pages", "swap_page",
+    "migrate_page_move_mapping", "migrate_page_copy",
+    "/* Migration functions */",
+    "fail_migrate_page", "migrate_page", "buffer_migrate_page",
+    "migrate_pages", "migrate_pages_to"))
+
+
+# === pass-mapping (2d1db3b1, 2.6.18): every migration function takes the mapping ==========
+
+@migrate.function(since="pass-mapping", static=True)
+def migrate_page_move_mapping(k, mapping, newpage, page):
+    """Put `newpage` in the unmapped old page's slot of `mapping`. 0 or -EAGAIN.
+
+    Allowed references: the isolation one (no mapping), plus the radix
+    tree's (a mapping), plus the buffers' (PagePrivate), seen under tree_lock.
+    """
+    if mapping is None:
+        return 0 if page._count == 1 else -EAGAIN
+    yield from spin_lock(mapping.tree_lock, k.who())
+    index = page_index(page)
+    if page._count != 2 + (1 if PagePrivate(page) else 0) or mapping.page_tree.get(index) is not page:
+        spin_unlock(mapping.tree_lock)
+        return -EAGAIN
+    get_page(newpage)                         # the radix tree's reference to the new page
+    if PageSwapCache(page):
+        SetPageSwapCache(newpage)
+        newpage.private = page.private
+    mapping.page_tree[index] = newpage
+    page._count -= 1                          # __put_page: the tree's old reference
+    spin_unlock(mapping.tree_lock)
+    return 0
+
+
+@migrate.function(since="pass-mapping", export=True)
+def fail_migrate_page(k, mapping, newpage, page):
+    """A migratepage method for mappings whose pages must never move."""
+    return -EIO
+
+
+@migrate.function(since="pass-mapping", export=True)
+def migrate_page(k, mapping, newpage, page):
+    """The common migratepage method: move the mapping, copy, rebuild swap ptes."""
+    if PageWriteback(page):
+        raise KernelBug("migrate_page: page under writeback", "mm/migrate.c")
+    rc = yield from k.migrate_page_move_mapping(mapping, newpage, page)
+    if rc:
+        return rc
+    k.migrate_page_copy(newpage, page)
+    yield from k.remove_from_swap(newpage)
+    return 0
+
+
+@migrate.function(since="pass-mapping", export=True)
+def buffer_migrate_page(k, mapping, newpage, page):
+    """migratepage for buffer-based filesystems: move the buffers to the new page too."""
+    if not PagePrivate(page):
+        return (yield from k.migrate_page(mapping, newpage, page))
+    bhs = page_buffers(page)
+    rc = yield from k.migrate_page_move_mapping(mapping, newpage, page)
+    if rc:
+        return rc
+    for bh in bhs:                            # get_bh + lock_buffer
+        bh.b_count += 1
+        bh.b_state |= BH_Lock
+    ClearPagePrivate(page)
+    newpage.private = page.private
+    page.private = 0
+    put_page(page)
+    get_page(newpage)
+    for bh in bhs:                            # set_bh_page
+        bh.b_page = newpage
+    SetPagePrivate(newpage)
+    k.migrate_page_copy(newpage, page)
+    for bh in bhs:                            # unlock_buffer + put_bh
+        bh.b_state &= ~BH_Lock
+        bh.b_count -= 1
+    return 0
+
+
+@migrate.function(since="pass-mapping")
+def migrate_pages(k, from_, to, moved, failed):
+    """Migrate the pages on `from_` to the new pages on `to`; return those not moved.
+
+    Passes 0-2 skip locked pages, later ones wait for the lock; pass 0 skips
+    pages under writeback. -EAGAIN leaves a page for the next of up to 11
+    passes; any other error is permanent (the page goes to `failed`).
+    With `to` None, pages are swapped out instead.
+    """
+
+    def migrate_one(page):
+        # The loop body for one page, with the kernel's gotos as returns:
+        # (rc, the new page used or None).
+        rc = -EAGAIN
+        if pass_ > 2:
+            yield from k.lock_page(page)
+        elif TestSetPageLocked(page):
+            return rc, None
+        if pass_ > 0:
+            yield from k.wait_on_page_writeback(page)
+        elif PageWriteback(page):
+            k.unlock_page(page)
+            return rc, None
+        if PageAnon(page) and not PageSwapCache(page):
+            if not (yield from k.add_to_swap(page)):
+                k.unlock_page(page)
+                return -ENOMEM, None
+        if to is None:
+            return (yield from k.swap_page(page)), None
+        # Unmap before anything looks at the page: it may make the page dirty.
+        if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
+            k.unlock_page(page)
+            return -EPERM, None               # a vma is VM_LOCKED: permanent failure
+        if page_mapped(page):
+            k.unlock_page(page)
+            return rc, None
+        newpage = next(reversed(to))          # lru_to_page: the tail of `to`
+        yield from k.lock_page(newpage)
+        newpage.index, newpage.mapping = page.index, page.mapping   # prepare it for the mapping
+        mapping = page_mapping(page)
+        if mapping is None:
+            pass
+        elif mapping.a_ops.migratepage:
+            rc = yield from getattr(k, mapping.a_ops.migratepage)(mapping, newpage, page)
+        else:
+            # No migration method: only a clean page without buffers can move.
+            if PageDirty(page):
+                result = k.pageout(page, mapping)
+                if result == PAGE_SUCCESS:    # the write unlocked the old page
+                    k.unlock_page(newpage)
+                    return rc, newpage
+                if result != PAGE_CLEAN:
+                    k.unlock_page(newpage)
+                    k.unlock_page(page)
+                    return rc, newpage
+            if not PagePrivate(page) or k.try_to_release_page(page):
+                rc = yield from k.migrate_page(mapping, newpage, page)
+            elif pass_ > 4:                   # last resort: buffers will not go, swap it
+                newpage.mapping = None
+                k.unlock_page(newpage)
+                return (yield from k.swap_page(page)), None
+        k.unlock_page(newpage)
+        k.unlock_page(page)
+        return rc, newpage
+
+    swapwrite = k.current.flags & PF_SWAPWRITE
+    k.current.flags |= PF_SWAPWRITE
+    nr_failed = 0
+    pass_ = 0
+    while True:
+        retry = 0
+        for page in from_:
+            newpage = None
+            yield Point("cond_resched", (page,))
+            rc = 0
+            if page._count == 1:
+                pass                          # freed from under us: done
+            elif to is not None and not len(to):
+                break
+            else:
+                rc, newpage = yield from migrate_one(page)
+            if rc:
+                if newpage is not None:
+                    newpage.mapping = None    # the new page stays unused
+                if rc == -EAGAIN:
+                    retry += 1
+                else:
+                    list_move(page, failed)
+                    nr_failed += 1
+            else:
+                if newpage is not None:
+                    k.move_to_lru(newpage)
+                list_move(page, moved)
+        if not retry or pass_ >= 10:
+            break
+        pass_ += 1
+    if not swapwrite:
+        k.current.flags &= ~PF_SWAPWRITE
+    return nr_failed + retry
+
+
+# === fallback-function (8351a6e4, 2.6.18): the default path gets a function =============
+
+@migrate.function(since="fallback-function", static=True)
+def fallback_migrate_page(k, mapping, newpage, page):
+    """Migrate a page of a mapping without migratepage: clean, buffer-less pages only.
+
+    A dirty page is written out and the attempt retried (-EAGAIN); writing
+    it out unlocked it, so it is locked again first.
+    """
+    if PageDirty(page):
+        result = k.pageout(page, mapping)
+        if result in (PAGE_KEEP, PAGE_ACTIVATE):
+            return -EAGAIN
+        if result == PAGE_SUCCESS:
+            yield from k.lock_page(page)      # pageout dropped the lock: take it back
+            return -EAGAIN                    # the page may have changed meanwhile
+    if PagePrivate(page) and not k.try_to_release_page(page):
+        return -EAGAIN
+    return (yield from k.migrate_page(mapping, newpage, page))
+
+
+@migrate.function(since="fallback-function")
+def migrate_pages(k, from_, to, moved, failed):
+    """Migrate the pages on `from_` to the new pages on `to`; return those not moved.
+
+    Passes 0-2 skip locked pages, later ones wait for the lock; pass 0 skips
+    pages under writeback. -EAGAIN leaves a page for the next of up to 11
+    passes; any other error is permanent (the page goes to `failed`).
+    With `to` None, pages are swapped out instead.
+    """
+
+    def migrate_one(page):
+        # The loop body for one page, with the kernel's gotos as returns:
+        # (rc, the new page used or None).
+        rc = -EAGAIN
+        if pass_ > 2:
+            yield from k.lock_page(page)
+        elif TestSetPageLocked(page):
+            return rc, None
+        if pass_ > 0:
+            yield from k.wait_on_page_writeback(page)
+        elif PageWriteback(page):
+            k.unlock_page(page)
+            return rc, None
+        if PageAnon(page) and not PageSwapCache(page):
+            if not (yield from k.add_to_swap(page)):
+                k.unlock_page(page)
+                return -ENOMEM, None
+        if to is None:
+            return (yield from k.swap_page(page)), None
+        # Unmap before anything looks at the page: it may make the page dirty.
+        if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
+            k.unlock_page(page)
+            return -EPERM, None               # a vma is VM_LOCKED: permanent failure
+        if page_mapped(page):
+            k.unlock_page(page)
+            return rc, None
+        newpage = next(reversed(to))          # lru_to_page: the tail of `to`
+        yield from k.lock_page(newpage)
+        newpage.index, newpage.mapping = page.index, page.mapping   # prepare it for the mapping
+        mapping = page_mapping(page)
+        if mapping is None:
+            pass
+        elif mapping.a_ops.migratepage:
+            rc = yield from getattr(k, mapping.a_ops.migratepage)(mapping, newpage, page)
+        else:
+            rc = yield from k.fallback_migrate_page(mapping, newpage, page)
+        k.unlock_page(newpage)
+        k.unlock_page(page)
+        return rc, newpage
+
+    swapwrite = k.current.flags & PF_SWAPWRITE
+    k.current.flags |= PF_SWAPWRITE
+    nr_failed = 0
+    pass_ = 0
+    while True:
+        retry = 0
+        for page in from_:
+            newpage = None
+            yield Point("cond_resched", (page,))
+            rc = 0
+            if page._count == 1:
+                pass                          # freed from under us: done
+            elif to is not None and not len(to):
+                break
+            else:
+                rc, newpage = yield from migrate_one(page)
+            if rc:
+                if newpage is not None:
+                    newpage.mapping = None    # the new page stays unused
+                if rc == -EAGAIN:
+                    retry += 1
+                else:
+                    list_move(page, failed)
+                    nr_failed += 1
+            else:
+                if newpage is not None:
+                    k.move_to_lru(newpage)
+                list_move(page, moved)
+        if not retry or pass_ >= 10:
+            break
+        pass_ += 1
+    if not swapwrite:
+        k.current.flags &= ~PF_SWAPWRITE
+    return nr_failed + retry
+
+
+migrate.layout(since="fallback-function", order=(
+    "isolate_lru_page", "migrate_prep", "move_to_lru", "putback_lru_pages", "swap_page",
+    "migrate_page_move_mapping", "migrate_page_copy",
+    "/* Migration functions */",
+    "fail_migrate_page", "migrate_page", "buffer_migrate_page", "fallback_migrate_page",
+    "migrate_pages", "migrate_pages_to"))

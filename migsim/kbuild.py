@@ -36,7 +36,7 @@ KERNEL_MODULES = (
     "migsim.mm.mprotect", "migsim.mm.swap_state", "migsim.mm.swapfile",
     "migsim.mm.vmscan", "migsim.mm.mempolicy", "migsim.kernel.fork",
     "migsim.kernel.exit", "migsim.fs.buffer", "migsim.fs.ext2",
-    "migsim.fs.listfs", "migsim.mm.migrate",
+    "migsim.fs.listfs", "migsim.mm.migrate", "migsim.kernel.module",
 )
 
 _order = itertools.count()

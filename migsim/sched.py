@@ -84,6 +84,17 @@ def where(gen, names=None):
     return found or ("(finished)", 0)
 
 
+def stack(gen, names):
+    """The kernel functions of a suspended path, outermost first."""
+    out = []
+    g = gen
+    while g is not None and hasattr(g, "gi_code"):
+        if g.gi_frame is not None and g.gi_code.co_name in names:
+            out.append(g.gi_code.co_name)
+        g = getattr(g, "gi_yieldfrom", None)
+    return out
+
+
 class Task:
     """A kernel path on its own CPU, stepped one scheduling point at a time."""
 
@@ -121,6 +132,10 @@ class Task:
         if self.point is None:
             return (self.name, "(not started)")
         return (where(self.gen, self.k.SYMBOLS)[0], self.point.describe())
+
+    def stack(self):
+        """The kernel functions the task is in, outermost first ([] when not running)."""
+        return [] if self.done or self.point is None else stack(self.gen, self.k.SYMBOLS)
 
     def step(self):
         """Run to the next scheduling point; return it (None when finished)."""

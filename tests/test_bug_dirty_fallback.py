@@ -26,10 +26,27 @@ def dirty_only_in_pte(at):
     return k, p, q, f
 
 
-def test_bug_a_lives_in_2616():
-    k, p, q, f = dirty_only_in_pte("v2.6.16")
+BEFORE_FIX = ["v2.6.16", "reorg", "unexport-swap-page"]
+AFTER_FIX = ["dirty-fallback", "group-functions", "remove-definitions", "drop-nr-refs",
+             "extract-unmap", "pass-mapping", "fallback-function"]
+
+
+@pytest.mark.parametrize("at", BEFORE_FIX)
+def test_bug_a_lives_before_the_fix(at):
+    k, p, q, f = dirty_only_in_pte(at)
     old = k.page(p, q)
     k.sys_migrate_pages(p.pid, [0], [1])
     assert old in f.i_mapping.private_list and old._count == 0   # the list points at a freed frame
     with pytest.raises(migsim.BadPageState, match="own dirty list points at pfn"):
         k.check()
+
+
+@pytest.mark.parametrize("at", AFTER_FIX)
+def test_bug_a_is_gone_after_the_fix(at):
+    k, p, q, f = dirty_only_in_pte(at)
+    assert k.sys_migrate_pages(p.pid, [0], [1]) == 0
+    k.check()
+    assert f.i_mapping.private_list == []                      # written out before it moved
+    assert f.disk[0].startswith(b"unsaved")
+    assert f.i_mapping.page_tree[0].node == 1
+    assert p.read(q, 7) == b"unsaved"

@@ -184,6 +184,113 @@ STEPS = (
     ),
 )
 
+STEPS = STEPS + (
+    Step(
+        id="migration-entries",
+        title="Swapless page migration: add R/W migration entries",
+        commit="0697212a411c1dae03c27845f2de2f3adb32c331",
+        authors=("Christoph Lameter",),
+        release="2.6.18",
+        files=("include/linux/swap.h", "include/linux/swapops.h", "mm/memory.c", "mm/migrate.c",
+               "mm/mprotect.c", "mm/rmap.c", "mm/swapfile.c"),
+        summary=(
+            "As first posted on linux-mm, before the fixes folded into the "
+            "merged commit. The two highest swap types become migration "
+            "entries: a pte can say 'this page is being migrated, wait for its "
+            "lock' (read or write), carrying the pfn of the locked old page "
+            "instead of a swap slot, so anonymous pages will not need swap to "
+            "move. MAX_SWAPFILES drops to 30. Faults on such an entry wait; "
+            "fork and mprotect know how to copy and downgrade them; "
+            "try_to_unmap installs them for anonymous pages not in the swap "
+            "cache; remove_migration_ptes is added but not called yet. Three "
+            "bugs came with it: new vmas still go to the head of the anon_vma "
+            "list, fork's downgrade passes SWP_MIGRATION_READ where a yes/no "
+            "'write' is expected, and swapon's old range check still admits "
+            "types 30 and 31."),
+    ),
+    Step(
+        id="rip-out-swap",
+        title="Swapless page migration: rip out swap based logic",
+        commit="d75a0fcda2cfc71b50e16dc89e0c32c57d427e85",
+        authors=("Christoph Lameter",),
+        release="2.6.18",
+        files=("mm/migrate.c", "mm/rmap.c", "mm/swapfile.c", "include/linux/rmap.h",
+               "include/linux/swap.h"),
+        summary=(
+            "Everything that made migration go through swap is deleted: "
+            "swap_page, the add_to_swap step, the must-have-swap check, "
+            "remove_from_swap and remove_vma_swap. Nothing puts the new "
+            "migration entries back yet, so migration is broken at this commit, "
+            "as its own message admits: anonymous ptes are left as migration "
+            "entries for a page that is no longer locked, and migrate_page "
+            "still calls the deleted remove_from_swap."),
+    ),
+    Step(
+        id="swapless-core",
+        title="Swapless page migration: modify core logic",
+        commit="6c5240ae7f48c83fcaa8e24fa63e7eb09aba5651",
+        authors=("Christoph Lameter",),
+        release="2.6.18",
+        files=("mm/migrate.c", "mm/Kconfig"),
+        summary=(
+            "Migration without swap. An anonymous page outside the swap cache "
+            "has no mapping: migrate_page_move_mapping accepts it when the "
+            "isolation reference is the only one left (all its ptes are "
+            "migration entries and it is locked, so nobody can take another). "
+            "On success the migration entries become ptes to the new page, on "
+            "failure ptes to the old one again (remove_migration_ptes). "
+            "MIGRATION no longer depends on SWAP."),
+    ),
+    Step(
+        id="fork-race-fix",
+        title="swapless page migration: fix swapops.h:97 BUG (folded into 0697212a)",
+        commit="0697212a411c1dae03c27845f2de2f3adb32c331",
+        authors=("Hugh Dickins",),
+        release="2.6.18",
+        files=("mm/rmap.c",),
+        summary=(
+            "Hugh Dickins' fix, folded into the merged migration-entries "
+            "commit. fork links the child's vma into the anon_vma before it "
+            "copies the page tables; with new vmas at the head of the list, "
+            "remove_migration_ptes could visit the child before the copy and "
+            "the parent after it, leaving the child a migration entry for a "
+            "page that is gone. New vmas now go to the tail, after their "
+            "parent, so whichever way the two race the child's pte is fixed."),
+    ),
+    Step(
+        id="cow-fix",
+        title="swapless page migration: fix fork corruption (folded into 0697212a)",
+        commit="0697212a411c1dae03c27845f2de2f3adb32c331",
+        authors=("Hugh Dickins",),
+        release="2.6.18",
+        files=("mm/memory.c",),
+        summary=(
+            "Hugh Dickins' second fix. At fork, copy_one_pte must make a write "
+            "migration entry read-only in parent and child, as it write-protects "
+            "a present pte. The first version rebuilt the entry with "
+            "make_migration_entry(page, SWP_MIGRATION_READ), but that argument "
+            "means 'write?', and 30 is true: both processes got write entries, "
+            "and after migration one writable page shared by both. Now only "
+            "write entries are touched, and they are downgraded in place with "
+            "make_migration_entry_read."),
+    ),
+    Step(
+        id="swapon-fix",
+        title="fix folded into 0697212a: sys_swapon checks type >= MAX_SWAPFILES",
+        commit="0697212a411c1dae03c27845f2de2f3adb32c331",
+        authors=("Hugh Dickins",),
+        release="2.6.18",
+        files=("mm/swapfile.c",),
+        summary=(
+            "Hugh Dickins' third fix. sys_swapon refused a new area only when "
+            "its type could not be encoded in a swap pte, which is 31 on every "
+            "architecture; that equalled MAX_SWAPFILES - 1 only while "
+            "MAX_SWAPFILES was 32. With 30 slots the 31st swapon wrote past "
+            "the end of swap_info[], and areas 30 and 31 would have been taken "
+            "for migration entries. The check becomes type >= MAX_SWAPFILES."),
+    ),
+)
+
 IDS = tuple(s.id for s in STEPS)
 INDEX = {s.id: i for i, s in enumerate(STEPS)}
 LAST = IDS[-1]

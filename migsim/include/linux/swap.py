@@ -7,6 +7,11 @@ swap_h = kfile("include/linux/swap.h")
 MAX_SWAPFILES_SHIFT = 5
 swap_h.const("MAX_SWAPFILES", 1 << MAX_SWAPFILES_SHIFT)
 
+# With CONFIG_MIGRATION the two highest swap types are taken for migration entries.
+swap_h.const("MAX_SWAPFILES", (1 << MAX_SWAPFILES_SHIFT) - 2, since="migration-entries")
+swap_h.const("SWP_MIGRATION_READ", (1 << MAX_SWAPFILES_SHIFT) - 2, since="migration-entries")
+swap_h.const("SWP_MIGRATION_WRITE", (1 << MAX_SWAPFILES_SHIFT) - 1, since="migration-entries")
+
 SWP_USED = 1
 SWP_WRITEOK = 3
 SWAP_MAP_MAX = 0x7FFF

@@ -45,3 +45,47 @@ def swp_entry_to_pte(entry):
     if pg.pte_file(pte):
         raise KernelBug("swp_entry_to_pte made a file pte", "include/linux/swapops.h")
     return pte
+
+
+# --- migration entries (CONFIG_MIGRATION), from "Swapless page migration: add R/W
+# migration entries" (0697212a, 2.6.18). They are registered kernel functions so
+# that the patch that adds them shows them in its diff.
+
+from ...kbuild import kfile  # noqa: E402  (kept beside the code that needs it)
+from .page_flags import PageLocked  # noqa: E402
+
+swapops_h = kfile("include/linux/swapops.h")
+
+
+@swapops_h.function(since="migration-entries")
+def make_migration_entry(k, page, write):
+    """A swap entry that stands for the locked `page` while it migrates (BUG if unlocked)."""
+    if not PageLocked(page):
+        raise KernelBug("make_migration_entry: page not locked", "include/linux/swapops.h")
+    return swp_entry(k.SWP_MIGRATION_WRITE if write else k.SWP_MIGRATION_READ, page.pfn)
+
+
+@swapops_h.function(since="migration-entries")
+def is_migration_entry(k, entry):
+    return swp_type(entry) in (k.SWP_MIGRATION_READ, k.SWP_MIGRATION_WRITE)
+
+
+@swapops_h.function(since="migration-entries")
+def is_write_migration_entry(k, entry):
+    return swp_type(entry) == k.SWP_MIGRATION_WRITE
+
+
+@swapops_h.function(since="migration-entries")
+def make_migration_entry_read(k, entry):
+    """The same entry, downgraded to a read entry (the kernel rewrites it in place)."""
+    return swp_entry(k.SWP_MIGRATION_READ, swp_offset(entry))
+
+
+@swapops_h.function(since="migration-entries")
+def migration_entry_to_page(k, entry):
+    """The page a migration entry stands for; it must still be locked (BUG otherwise)."""
+    page = k.pfn_to_page(swp_offset(entry))
+    if not PageLocked(page):
+        raise KernelBug(f"migration entry 0x{entry:08x} for unlocked pfn 0x{page.pfn:x}",
+                        "include/linux/swapops.h")
+    return page

@@ -23,6 +23,7 @@ import functools
 import importlib
 import inspect
 import itertools
+import re
 import textwrap
 
 from . import steps
@@ -180,6 +181,30 @@ def file_items(path, index):
     return placed + [n for n in names if n not in placed]
 
 
+_CALL = re.compile(r"\bk\.([A-Za-z_][A-Za-z0-9_]*)\(")
+
+
+def _undefined_references(ns, base):
+    """'file: fn: undefined reference to `name'' for each call to a symbol this build lacks."""
+    out = []
+    for v in sorted(ns["SYMBOLS"].values(), key=lambda v: (v.kfile, v.name)):
+        if v.kind not in ("function", "syscall"):
+            continue
+        for called in sorted(set(_CALL.findall(v.text()))):
+            if called not in ns and not hasattr(base, called):
+                out.append(f"{v.kfile}: {v.name}: undefined reference to `{called}'")
+    return out
+
+
+def _undefined(name, warning):
+    """What a call to a missing symbol does in a tree that would not have linked: oops."""
+    def undefined(k, *args, **kwargs):
+        from .errors import KernelBug
+        raise KernelBug(f"{warning} (this tree does not link; the simulator built it anyway)")
+    undefined.__name__ = name
+    return undefined
+
+
 @functools.cache
 def build(at):
     """The Kernel class at step `at`: kernel functions become its methods."""
@@ -198,4 +223,8 @@ def build(at):
             exports.add(name)
     ns["EXPORTS"] = frozenset(exports)
     ns["SYMBOLS"] = symbols(index)
+    ns["BUILD_WARNINGS"] = tuple(_undefined_references(ns, Kernel))
+    for warning in ns["BUILD_WARNINGS"]:
+        name = warning.rsplit("`", 1)[1].rstrip("'")
+        ns.setdefault(name, _undefined(name, warning))
     return type(f"Kernel_{at.replace('.', '_').replace('-', '_')}", (Kernel,), ns)

@@ -131,3 +131,10 @@ def try_to_release_page(k, page, gfp_mask=None):
     if mapping is not None and mapping.a_ops.releasepage:
         return getattr(k, mapping.a_ops.releasepage)(page, gfp_mask)
     return k.try_to_free_buffers(page)
+
+
+@filemap.function(since="migration-entries")
+def wait_on_page_locked(k, page):
+    """Sleep until the page is unlocked (without taking the lock)."""
+    while PageLocked(page):
+        yield Wait("wait_on_page_locked", page, lambda: not PageLocked(page), (page,))

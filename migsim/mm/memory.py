@@ -14,7 +14,7 @@ from ..include.linux.mm import (VM_SHARED, VM_WRITE, PageAnon, get_page, is_cow_
 from ..include.linux.page_flags import PageSwapCache, PageUptodate, TestSetPageLocked
 from ..include.linux.pgtable_walk import get_pte, pte_clear, ptes_in_range, set_pte_at
 from ..include.linux.spinlock import spin_lock, spin_unlock
-from ..include.linux.swapops import pte_to_swp_entry
+from ..include.linux.swapops import pte_to_swp_entry, swp_entry_to_pte
 from ..kbuild import kfile
 from ..sched import Point
 
@@ -303,3 +303,122 @@ def count_mapped(mm, page):
 
 
 __all__ = ["count_mapped", "page_mapcount"]
+
+
+# === migration-entries (0697212a as first posted, 2.6.18) ==================================
+
+@memory.function(since="migration-entries")
+def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
+    """Copy one pte at fork: duplicate a swap entry, or share the page (COW-protected).
+
+    A migration entry in a COW mapping is meant to become read-only in both
+    parent and child, as a present pte would be write-protected.
+    """
+    pte = get_pte(src_mm, addr)
+    if not pg.pte_present(pte):
+        if not pg.pte_file(pte):
+            entry = pte_to_swp_entry(pte)
+            k.swap_duplicate(entry)
+            dst_mm.on_mmlist = True
+            if k.is_migration_entry(entry) and is_cow_mapping(vma.vm_flags):
+                page = k.migration_entry_to_page(entry)
+                # COW mappings need the page read-only in parent and child
+                entry = k.make_migration_entry(page, k.SWP_MIGRATION_READ)
+                pte = swp_entry_to_pte(entry)
+                set_pte_at(src_mm, addr, pte)
+        set_pte_at(dst_mm, addr, pte)
+        return
+    if is_cow_mapping(vma.vm_flags):
+        pte = pg.pte_wrprotect(pte)
+        set_pte_at(src_mm, addr, pte)           # ptep_set_wrprotect in the parent
+    if vma.vm_flags & VM_SHARED:
+        pte = pg.pte_mkclean(pte)
+    pte = pg.pte_mkold(pte)
+    page = vm_normal_page(k, pte)
+    get_page(page)
+    page._mapcount += 1                         # page_dup_rmap
+    rss[1 if PageAnon(page) else 0] += 1
+    set_pte_at(dst_mm, addr, pte)
+
+
+@memory.function(since="migration-entries")
+def do_swap_page(k, mm, vma, address, write_access, orig_pte):
+    """Fault on a swap pte: wait out a migration entry, or find or read the page and map it."""
+    entry = pte_to_swp_entry(orig_pte)
+    if k.is_migration_entry(entry):
+        yield from k.migration_entry_wait(mm, address)
+        return VM_FAULT_MINOR                   # the access is retried
+    ret = VM_FAULT_MINOR
+    while True:
+        page = yield from k.lookup_swap_cache(entry)
+        if page is None:
+            page = yield from k.read_swap_cache_async(entry, vma, address)
+            if page is None:
+                yield from spin_lock(mm.page_table_lock, k.who())
+                same = get_pte(mm, address) == orig_pte
+                spin_unlock(mm.page_table_lock)
+                return VM_FAULT_OOM if same else VM_FAULT_MINOR
+            ret = VM_FAULT_MAJOR
+        k.mark_page_accessed(page)
+        yield from k.lock_page(page)
+        if PageSwapCache(page):
+            break
+        k.unlock_page(page)                     # page migration has occurred: look again
+        page_cache_release(page)
+    yield from spin_lock(mm.page_table_lock, k.who())
+    if get_pte(mm, address) != orig_pte or not PageUptodate(page):
+        spin_unlock(mm.page_table_lock)
+        k.unlock_page(page)
+        page_cache_release(page)
+        return ret if PageUptodate(page) else VM_FAULT_SIGBUS
+    mm.anon_rss += 1
+    pte = pg.pfn_pte(page.pfn, vma.vm_page_prot)
+    if write_access and k.can_share_swap_page(page):
+        pte = maybe_mkwrite(pg.pte_mkdirty(pte), vma)
+        write_access = 0
+    set_pte_at(mm, address, pte)
+    k.page_add_anon_rmap(page, vma, address)
+    k.swap_free(entry)
+    if k.vm_swap_full():
+        k.remove_exclusive_swap_page(page)
+    k.unlock_page(page)
+    if write_access:
+        yield from k.do_wp_page(mm, vma, address, pte)
+        return ret
+    spin_unlock(mm.page_table_lock)
+    return ret
+
+
+# === cow-fix (Hugh Dickins, folded into 0697212a) ===========================================
+
+@memory.function(since="cow-fix")
+def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
+    """Copy one pte at fork: duplicate a swap entry, or share the page (COW-protected).
+
+    A write migration entry in a COW mapping becomes a read entry in both
+    parent and child, as a present pte would be write-protected.
+    """
+    pte = get_pte(src_mm, addr)
+    if not pg.pte_present(pte):
+        if not pg.pte_file(pte):
+            entry = pte_to_swp_entry(pte)
+            k.swap_duplicate(entry)
+            dst_mm.on_mmlist = True
+            if k.is_write_migration_entry(entry) and is_cow_mapping(vma.vm_flags):
+                # COW mappings need the page read-only in parent and child
+                entry = k.make_migration_entry_read(entry)
+                pte = swp_entry_to_pte(entry)
+                set_pte_at(src_mm, addr, pte)
+        set_pte_at(dst_mm, addr, pte)
+        return
+    if is_cow_mapping(vma.vm_flags):
+        pte = pg.pte_wrprotect(pte)
+        set_pte_at(src_mm, addr, pte)           # ptep_set_wrprotect in the parent
+    if vma.vm_flags & VM_SHARED:
+        pte = pg.pte_mkclean(pte)
+    pte = pg.pte_mkold(pte)
+    page = vm_normal_page(k, pte)
+    get_page(page)
+    page._mapcount += 1                         # page_dup_rmap
+    rss[1 if PageAnon(page) else 0] += 1
+    set_pte_at(dst_mm, addr, pte)

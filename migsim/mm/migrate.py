@@ -7,9 +7,12 @@ order, so this module reads as the file's history. Functions that move here
 unchanged are registered with `migrate.relink` (a move), not copied.
 """
 
+from ..include.asm_i386 import pgtable as pg
 from ..include.linux.list import list_add_tail, list_move
 from ..include.linux.mm import (PageAnon, get_page, page_index, page_mapcount, page_mapped,
-                                page_mapping, put_page)
+                                page_mapping, put_page, vma_address)
+from ..include.linux.pgtable_walk import get_pte, set_pte_at
+from ..include.linux.swapops import pte_to_swp_entry
 from ..include.linux.page_flags import (ClearPagePrivate, PageDirty, PageLRU, PagePrivate,
                                         PageSwapCache, PageWriteback, SetPagePrivate,
                                         SetPageSwapCache, TestSetPageLocked)
@@ -726,6 +729,268 @@ def migrate_pages(k, from_, to, moved, failed):
 
 migrate.layout(since="fallback-function", order=(
     "isolate_lru_page", "migrate_prep", "move_to_lru", "putback_lru_pages", "swap_page",
+    "migrate_page_move_mapping", "migrate_page_copy",
+    "/* Migration functions */",
+    "fail_migrate_page", "migrate_page", "buffer_migrate_page", "fallback_migrate_page",
+    "migrate_pages", "migrate_pages_to"))
+
+
+# === migration-entries (0697212a as first posted, 2.6.18) ==================================
+
+@migrate.function(since="migration-entries", static=True)
+def is_swap_pte(k, pte):
+    """A pte holding a swap (or migration) entry."""
+    return not pg.pte_none(pte) and not pg.pte_present(pte) and not pg.pte_file(pte)
+
+
+@migrate.function(since="migration-entries", static=True)
+def remove_migration_pte(k, vma, addr, old, new):
+    """If `vma`'s pte at `addr` is a migration entry for `old`, make it a pte to `new`."""
+    mm = vma.vm_mm
+    if addr < 0 or not k.is_swap_pte(get_pte(mm, addr)):
+        return                                # quick unlocked check
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, addr)
+    if k.is_swap_pte(pte):
+        entry = pte_to_swp_entry(pte)
+        if k.is_migration_entry(entry) and k.migration_entry_to_page(entry) is old:
+            mm.anon_rss += 1
+            get_page(new)
+            newpte = pg.pte_mkold(pg.pfn_pte(new.pfn, vma.vm_page_prot))
+            if k.is_write_migration_entry(entry):
+                newpte = pg.pte_mkwrite(newpte)
+            set_pte_at(mm, addr, newpte)
+            k.page_add_anon_rmap(new, vma, addr)
+    # As first posted this ended with pte_unmap_unlock(pte, ptl): the pte's value where
+    # the mapped pointer belongs (Ingo Molnar's build fix; harmless without HIGHPTE).
+    spin_unlock(mm.page_table_lock)
+
+
+@migrate.function(since="migration-entries", static=True)
+def remove_migration_ptes(k, old, new):
+    """Replace every migration entry for `old` by a pte to `new` (anonymous pages only).
+
+    The caller holds mmap_sem of one of the page's vmas, so the anon_vma
+    cannot go away; the walk takes anon_vma->lock and visits the vmas in
+    list order, a scheduling point at each.
+    """
+    if new.mapping is None or not PageAnon(new):
+        return
+    anon_vma = new.mapping
+    yield from spin_lock(anon_vma.lock, k.who())
+    for vma in list(anon_vma.head):
+        yield Point("remove_migration_ptes_vma", (new, vma))
+        yield from k.remove_migration_pte(vma, vma_address(new, vma), old, new)
+    spin_unlock(anon_vma.lock)
+
+
+@migrate.function(since="migration-entries")
+def migration_entry_wait(k, mm, address):
+    """A fault met a migration entry: wait until the page it names is unlocked."""
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, address)
+    if not k.is_swap_pte(pte) or not k.is_migration_entry(pte_to_swp_entry(pte)):
+        spin_unlock(mm.page_table_lock)
+        return
+    page = k.migration_entry_to_page(pte_to_swp_entry(pte))
+    get_page(page)
+    spin_unlock(mm.page_table_lock)
+    yield from k.wait_on_page_locked(page)
+    put_page(page)
+
+
+# === rip-out-swap (d75a0fcd, 2.6.18): no more migration through swap ========================
+# Nothing turns migration entries back into ptes yet: migration is broken at this commit.
+
+migrate.remove("swap_page", at="rip-out-swap")
+
+
+@migrate.function(since="rip-out-swap")
+def migrate_prep(k):
+    """Get ready to isolate pages: drain the LRU (swap is no longer needed)."""
+    k.lru_add_drain()
+    return 0
+
+
+@migrate.function(since="rip-out-swap")
+def migrate_pages(k, from_, to, moved, failed):
+    """Migrate the pages on `from_` to the new pages on `to`; return those not moved.
+
+    Passes 0-2 skip locked pages, later ones wait for the lock; pass 0 skips
+    pages under writeback. -EAGAIN leaves a page for the next of up to 11
+    passes; any other error is permanent (the page goes to `failed`).
+    """
+
+    def migrate_one(page):
+        # The loop body for one page, with the kernel's gotos as returns:
+        # (rc, the new page used or None).
+        rc = -EAGAIN
+        if pass_ > 2:
+            yield from k.lock_page(page)
+        elif TestSetPageLocked(page):
+            return rc, None
+        if pass_ > 0:
+            yield from k.wait_on_page_writeback(page)
+        elif PageWriteback(page):
+            k.unlock_page(page)
+            return rc, None
+        # Unmap before anything looks at the page: it may make the page dirty.
+        if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
+            k.unlock_page(page)
+            return -EPERM, None               # a vma is VM_LOCKED: permanent failure
+        if page_mapped(page):
+            k.unlock_page(page)
+            return rc, None
+        newpage = next(reversed(to))          # lru_to_page: the tail of `to`
+        yield from k.lock_page(newpage)
+        newpage.index, newpage.mapping = page.index, page.mapping   # prepare it for the mapping
+        mapping = page_mapping(page)
+        if mapping is None:
+            pass                              # an anonymous page outside the swap cache: stuck
+        elif mapping.a_ops.migratepage:
+            rc = yield from getattr(k, mapping.a_ops.migratepage)(mapping, newpage, page)
+        else:
+            rc = yield from k.fallback_migrate_page(mapping, newpage, page)
+        k.unlock_page(newpage)
+        k.unlock_page(page)
+        return rc, newpage
+
+    swapwrite = k.current.flags & PF_SWAPWRITE
+    k.current.flags |= PF_SWAPWRITE
+    nr_failed = 0
+    pass_ = 0
+    while True:
+        retry = 0
+        for page in from_:
+            newpage = None
+            yield Point("cond_resched", (page,))
+            rc = 0
+            if page._count == 1:
+                pass                          # freed from under us: done
+            elif not len(to):
+                break
+            else:
+                rc, newpage = yield from migrate_one(page)
+            if rc:
+                if newpage is not None:
+                    newpage.mapping = None    # the new page stays unused
+                if rc == -EAGAIN:
+                    retry += 1
+                else:
+                    list_move(page, failed)
+                    nr_failed += 1
+            else:
+                if newpage is not None:
+                    k.move_to_lru(newpage)
+                list_move(page, moved)
+        if not retry or pass_ >= 10:
+            break
+        pass_ += 1
+    if not swapwrite:
+        k.current.flags &= ~PF_SWAPWRITE
+    return nr_failed + retry
+
+
+# === swapless-core (6c5240ae, 2.6.18): anonymous pages migrate without swap ===================
+
+@migrate.function(since="swapless-core", export=True)
+def migrate_page(k, mapping, newpage, page):
+    """The common migratepage method: move the mapping and copy the page."""
+    if PageWriteback(page):
+        raise KernelBug("migrate_page: page under writeback", "mm/migrate.c")
+    rc = yield from k.migrate_page_move_mapping(mapping, newpage, page)
+    if rc:
+        return rc
+    k.migrate_page_copy(newpage, page)
+    return 0
+
+
+@migrate.function(since="swapless-core")
+def migrate_pages(k, from_, to, moved, failed):
+    """Migrate the pages on `from_` to the new pages on `to`; return those not moved.
+
+    Passes 0-2 skip locked pages, later ones wait for the lock; pass 0 skips
+    pages under writeback. -EAGAIN leaves a page for the next of up to 11
+    passes; any other error is permanent (the page goes to `failed`).
+    The old page's ptes become migration entries while it moves; afterwards
+    they point at the new page, or at the old one again if it did not move.
+    """
+
+    def migrate_one(page):
+        # The loop body for one page, with the kernel's gotos as returns:
+        # (rc, the new page used or None).
+        rc = -EAGAIN
+        if pass_ > 2:
+            yield from k.lock_page(page)
+        elif TestSetPageLocked(page):
+            return rc, None
+        if pass_ > 0:
+            yield from k.wait_on_page_writeback(page)
+        elif PageWriteback(page):
+            k.unlock_page(page)
+            return rc, None
+        newpage = None
+        # Establish migration entries (anonymous) or drop the ptes (file pages).
+        if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
+            rc = -EPERM                       # a vma is VM_LOCKED: permanent failure
+        elif not page_mapped(page):
+            newpage = next(reversed(to))      # lru_to_page: the tail of `to`
+            yield from k.lock_page(newpage)
+            newpage.index, newpage.mapping = page.index, page.mapping
+            mapping = page_mapping(page)
+            if mapping is None:
+                rc = yield from k.migrate_page(mapping, newpage, page)
+            elif mapping.a_ops.migratepage:
+                rc = yield from getattr(k, mapping.a_ops.migratepage)(mapping, newpage, page)
+            else:
+                rc = yield from k.fallback_migrate_page(mapping, newpage, page)
+            if not rc:
+                yield from k.remove_migration_ptes(page, newpage)
+            k.unlock_page(newpage)
+        if rc:
+            yield from k.remove_migration_ptes(page, page)
+        k.unlock_page(page)
+        return rc, newpage
+
+    swapwrite = k.current.flags & PF_SWAPWRITE
+    k.current.flags |= PF_SWAPWRITE
+    nr_failed = 0
+    pass_ = 0
+    while True:
+        retry = 0
+        for page in from_:
+            newpage = None
+            yield Point("cond_resched", (page,))
+            rc = 0
+            if page._count == 1:
+                pass                          # freed from under us: done
+            elif not len(to):
+                break
+            else:
+                rc, newpage = yield from migrate_one(page)
+            if rc:
+                if newpage is not None:
+                    newpage.mapping = None    # the new page stays unused
+                if rc == -EAGAIN:
+                    retry += 1
+                else:
+                    list_move(page, failed)
+                    nr_failed += 1
+            else:
+                if newpage is not None:
+                    k.move_to_lru(newpage)
+                list_move(page, moved)
+        if not retry or pass_ >= 10:
+            break
+        pass_ += 1
+    if not swapwrite:
+        k.current.flags &= ~PF_SWAPWRITE
+    return nr_failed + retry
+
+
+migrate.layout(since="migration-entries", order=(
+    "isolate_lru_page", "migrate_prep", "move_to_lru", "putback_lru_pages", "is_swap_pte",
+    "remove_migration_pte", "remove_migration_ptes", "migration_entry_wait", "swap_page",
     "migrate_page_move_mapping", "migrate_page_copy",
     "/* Migration functions */",
     "fail_migrate_page", "migrate_page", "buffer_migrate_page", "fallback_migrate_page",

@@ -5,6 +5,7 @@ from ..include.linux.mm import VM_EXEC, VM_READ, VM_WRITE
 from ..include.linux.pgtable_walk import ptes_in_range, set_pte_at
 from ..include.linux.rwsem import down_write, up_write
 from ..include.linux.spinlock import spin_lock, spin_unlock
+from ..include.linux.swapops import pte_to_swp_entry, swp_entry_to_pte
 from ..kbuild import kfile
 from .mmap import PROT_EXEC, PROT_READ, PROT_WRITE, calc_vm_prot_bits, protection_map
 
@@ -77,3 +78,24 @@ def sys_mprotect(k, start, length, prot):
         err = -ENOMEM
     up_write(mm.mmap_sem)
     return err
+
+
+# === migration-entries (0697212a, 2.6.18) ==================================================
+
+@mprotect_c.function(since="migration-entries")
+def change_pte_range(k, mm, addr, end, newprot):
+    """Rewrite the present ptes of [addr, end) with the new protection.
+
+    A write migration entry becomes a read entry: working out whether the
+    new protection allows writing is hard here, so be safe and deny it
+    (a later write fault will grant it).
+    """
+    yield from spin_lock(mm.page_table_lock, k.who())
+    for a, pte in list(ptes_in_range(mm, addr, end)):
+        if pg.pte_present(pte):
+            set_pte_at(mm, a, pg.pte_modify(pte, newprot))
+        elif not pg.pte_file(pte):
+            entry = pte_to_swp_entry(pte)
+            if k.is_write_migration_entry(entry):
+                set_pte_at(mm, a, swp_entry_to_pte(k.make_migration_entry_read(entry)))
+    spin_unlock(mm.page_table_lock)

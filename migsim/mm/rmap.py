@@ -211,3 +211,86 @@ def remove_from_swap(k, page):
         yield from k.remove_vma_swap(vma, page)
     spin_unlock(anon_vma.lock)
     yield from k.delete_from_swap_cache(page)
+
+
+# === migration-entries (0697212a as first posted, 2.6.18) ==================================
+
+@rmap.function(since="migration-entries")
+def try_to_unmap_one(k, page, vma, ignore_refs):
+    """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte).
+
+    An anonymous page in the swap cache gets a swap entry, as before; one
+    that is not (only migration unmaps those) gets a migration entry that
+    keeps the pte's write permission.
+    """
+    address = vma_address(page, vma)
+    if address < 0:
+        return SWAP_AGAIN
+    mm = vma.vm_mm
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, address)
+    if not (pg.pte_present(pte) and pg.pte_pfn(pte) == page.pfn):
+        spin_unlock(mm.page_table_lock)
+        return SWAP_AGAIN
+    young = pg.pte_young(pte)
+    if young:
+        set_pte_at(mm, address, pg.pte_mkold(pte))   # ptep_clear_flush_young, even when ignored
+    if vma.vm_flags & VM_LOCKED or (young and not ignore_refs):
+        spin_unlock(mm.page_table_lock)
+        return SWAP_FAIL
+    set_pte_at(mm, address, 0)                       # ptep_clear_flush
+    if pg.pte_dirty(pte):
+        k.set_page_dirty(page)
+    if PageAnon(page):
+        if PageSwapCache(page):
+            entry = page.private
+            k.swap_duplicate(entry)
+            mm.on_mmlist = True
+        else:
+            if not ignore_refs:
+                spin_unlock(mm.page_table_lock)
+                raise KernelBug("try_to_unmap_one: anonymous page not in swap cache", "mm/rmap.c")
+            entry = k.make_migration_entry(page, pg.pte_write(pte))
+        set_pte_at(mm, address, swp_entry_to_pte(entry))
+        mm.anon_rss -= 1
+    else:
+        mm.file_rss -= 1
+    k.page_remove_rmap(page)
+    page_cache_release(page)
+    spin_unlock(mm.page_table_lock)
+    return SWAP_AGAIN
+
+
+# === fork-race-fix (Hugh Dickins, folded into 0697212a) ======================================
+# New vmas go to the tail of the anon_vma list, so a forked child is walked after its parent.
+
+@rmap.function(since="fork-race-fix")
+def anon_vma_prepare(k, vma):
+    """Give `vma` an anon_vma before its first anonymous page (0, or -ENOMEM)."""
+    if vma.anon_vma is None:
+        anon_vma = AnonVma(k.new_id("anon_vma"))
+        vma.anon_vma = anon_vma
+        anon_vma.head.append(vma)               # list_add_tail
+    return 0
+
+
+@rmap.function(since="fork-race-fix")
+def __anon_vma_link(k, vma):
+    """Link a new vma (split or merged) into its anon_vma; caller holds the lock."""
+    if vma.anon_vma is not None:
+        vma.anon_vma.head.append(vma)           # list_add_tail
+
+
+@rmap.function(since="fork-race-fix")
+def anon_vma_link(k, vma):
+    """Link a forked child's vma into the parent's anon_vma (at the tail)."""
+    anon_vma = vma.anon_vma
+    if anon_vma is not None:
+        yield from spin_lock(anon_vma.lock, k.who())
+        anon_vma.head.append(vma)               # list_add_tail
+        spin_unlock(anon_vma.lock)
+
+
+# === rip-out-swap (d75a0fcd, 2.6.18) ===========================================================
+
+rmap.remove("remove_from_swap", at="rip-out-swap")

@@ -244,3 +244,92 @@ def sys_swapon(k, nr_slots, prio=-1):
 
 
 __all__ = ["PageAnon"]
+
+
+# === migration-entries (0697212a, 2.6.18): migration entries are not swap ==================
+
+@swapfile.function(since="migration-entries")
+def swap_duplicate(k, entry):
+    """One more user of a swap entry (a copied swap pte). 1 ok, 0 bad entry.
+
+    Migration entries have no slot to count: they are copied as they are.
+    """
+    if k.is_migration_entry(entry):
+        return 1
+    type_, offset = swp_type(entry), swp_offset(entry)
+    if type_ >= k.nr_swapfiles:
+        k.printk(f"swap_dup: Bad swap file entry {entry:08x}")
+        return 0
+    si = k.swap_info[type_]
+    if offset < si.max and si.swap_map[offset]:
+        if si.swap_map[offset] < SWAP_MAP_MAX - 1:
+            si.swap_map[offset] += 1
+        else:
+            si.swap_map[offset] = SWAP_MAP_MAX
+        return 1
+    return 0
+
+
+@swapfile.function(since="migration-entries")
+def free_swap_and_cache(k, entry):
+    """A swap pte went away: drop its count, and the cached page if now unused."""
+    if k.is_migration_entry(entry):
+        return
+    si = k.swap_info_get(entry)
+    if si is None or k.swap_entry_free(si, swp_offset(entry)) != 1:
+        return
+    page = yield from k.find_get_page(k.swapper_space, entry)
+    if page is None:
+        return
+    if TestSetPageLocked(page):
+        page_cache_release(page)
+        return
+    if not PageWriteback(page) and (page._count == 2 or k.vm_swap_full()):
+        yield from k.delete_from_swap_cache(page)
+        SetPageDirty(page)
+    k.unlock_page(page)
+    page_cache_release(page)
+
+
+# === swapon-fix (Hugh Dickins, folded into 0697212a) ========================================
+
+@swapfile.function(since="swapon-fix", syscall=True)
+def sys_swapon(k, nr_slots, prio=-1):
+    """Activate a swap area of `nr_slots` slots: its type, or -EPERM.
+
+    Simplified: the area is made from a size instead of a file's header, and
+    success returns the new area's type (the kernel returns 0).
+    """
+    if not k.current.capable(CAP_SYS_ADMIN):
+        return -EPERM
+    yield from spin_lock(k.swap_lock, k.who())
+    type_ = 0
+    while type_ < k.nr_swapfiles and k.swap_info[type_].flags & SWP_USED:
+        type_ += 1
+    if type_ >= k.MAX_SWAPFILES:
+        spin_unlock(k.swap_lock)
+        return -EPERM
+    if type_ >= k.nr_swapfiles:
+        k.nr_swapfiles = type_ + 1
+    si = k.swap_info[type_]
+    si.flags = SWP_USED
+    spin_unlock(k.swap_lock)
+    si.name = f"swap{type_}"
+    si.max = nr_slots + 1
+    si.swap_map = [SWAP_MAP_BAD] + [0] * nr_slots
+    si.lowest_bit, si.highest_bit = 1, nr_slots
+    si.inuse_pages = 0
+    if prio < 0:
+        k.least_priority -= 1
+        prio = k.least_priority
+    si.prio = prio
+    si.flags = SWP_WRITEOK
+    k.nr_swap_pages += nr_slots
+    k.total_swap_pages += nr_slots
+    k.printk(f"Adding {nr_slots * 4}k swap on {si.name}.  Priority:{prio} extents:1")
+    return type_
+
+
+# === rip-out-swap (d75a0fcd, 2.6.18) ===========================================================
+
+swapfile.remove("remove_vma_swap", at="rip-out-swap")

@@ -12,7 +12,7 @@
 """
 
 from . import series
-from .errors import (BadPageState, Deadlock, KernelBug, MigsimError, OutOfMemory,
+from .errors import (BadPageState, Deadlock, KernelBug, MemoryCorruption, MigsimError, OutOfMemory,
                      SegmentationFault, TaskError, UnknownStep, WouldBlock)
 from .machine import Kernel
 from .mm.mempolicy import (MPOL_BIND, MPOL_DEFAULT, MPOL_INTERLEAVE, MPOL_MF_MOVE,
@@ -20,7 +20,7 @@ from .mm.mempolicy import (MPOL_BIND, MPOL_DEFAULT, MPOL_INTERLEAVE, MPOL_MF_MOV
 
 __version__ = "0.1.0"
 
-__all__ = ["Kernel", "series", "KernelBug", "BadPageState", "Deadlock", "MigsimError",
+__all__ = ["Kernel", "series", "KernelBug", "BadPageState", "MemoryCorruption", "Deadlock", "MigsimError",
            "UnknownStep", "TaskError", "WouldBlock", "SegmentationFault", "OutOfMemory",
            "MPOL_DEFAULT", "MPOL_PREFERRED", "MPOL_BIND", "MPOL_INTERLEAVE",
            "MPOL_MF_STRICT", "MPOL_MF_MOVE", "MPOL_MF_MOVE_ALL"]

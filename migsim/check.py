@@ -17,7 +17,7 @@ The first broken invariant raises BadPageState with the kernel's kind of words.
 
 from collections import Counter
 
-from .errors import BadPageState
+from .errors import BadPageState, MemoryCorruption
 from .include.asm_i386 import pgtable as pg
 from .include.linux.buffer_head import page_buffers
 from .include.linux.mm import VM_SHARED
@@ -27,13 +27,25 @@ from .include.linux.swapops import pte_to_swp_entry, swp_entry, swp_offset, swp_
 from .process import ZERO_PAGE
 
 
-def check(k):
-    """Raise BadPageState at the first broken invariant."""
+def check(k, cow=False):
+    """Raise BadPageState at the first broken invariant.
+
+    With `cow`, also require that a private page mapped writable is mapped
+    only once (copy-on-write exclusivity). It is off by default because the
+    series' own scenarios judge the COW bug by its effect: a write by one
+    process showing up in another (the shadow check).
+    """
+    if k.corruption:
+        raise MemoryCorruption(k.corruption[0])
     in_flight = any(not t.done for t in k.tasks)
     free = {pfn for z in k.nodes for pfn in z.free}
     refs, maps, swaps = Counter(), Counter(), Counter()
     k.all_pages = k.mem_map
-    _count_ptes(k, free, refs, maps, swaps)
+    writable = _count_ptes(k, free, refs, maps, swaps)
+    for pfn, pid, addr in writable if cow else ():   # a private page mapped writable is its owner's alone
+        if maps[pfn] != 1:
+            _bad(f"pid {pid}: private pte at 0x{addr:08x} is writable but pfn 0x{pfn:x} is mapped "
+                 f"{maps[pfn]} times (a write would show in the other mappings)")
     _count_caches(k, free, refs, swaps)
     _check_lists(k, free, refs)
     _check_pages(k, free, refs, maps, in_flight)
@@ -48,8 +60,10 @@ def _bad(msg):
 
 
 def _count_ptes(k, free, refs, maps, swaps):
+    """Count what ptes reference; return (pfn, pid, addr) of writable private ptes."""
+    writable = []
     for mm in k.mms:
-        spans = [(v.vm_start, v.vm_end) for v in mm.mmap]
+        spans = [(v.vm_start, v.vm_end, v.vm_flags) for v in mm.mmap]
         for i, table in enumerate(mm.pgd):
             if table is None:
                 continue
@@ -58,15 +72,18 @@ def _count_ptes(k, free, refs, maps, swaps):
                 if not pte:
                     continue
                 addr = base + (j << pg.PAGE_SHIFT)
-                if not any(s <= addr < e for s, e in spans):
+                flags = next((f for s, e, f in spans if s <= addr < e), None)
+                if flags is None:
                     _bad(f"pid {mm.owner.pid}: pte 0x{pte:08x} at 0x{addr:08x} outside any vma")
-                if pg.pte_present(pte) and not pte & pg._PAGE_PROTNONE or pte & pg._PAGE_PRESENT:
+                if pg.pte_present(pte):       # PROT_NONE ptes (_PAGE_PROTNONE) still map their page
                     pfn = pg.pte_pfn(pte)
                     if pfn in free:
                         _bad(f"pid {mm.owner.pid}: pte 0x{pte:08x} at 0x{addr:08x} maps free pfn 0x{pfn:x}")
                     refs[pfn] += 1
                     maps[pfn] += 1
-                elif not pg.pte_file(pte) and not (pte & pg._PAGE_PROTNONE):
+                    if pte & pg._PAGE_RW and not flags & VM_SHARED:
+                        writable.append((pfn, mm.owner.pid, addr))
+                elif not pg.pte_file(pte):
                     entry = pte_to_swp_entry(pte)
                     if _is_migration(k, entry):
                         page = k.pfn_to_page(swp_offset(entry))
@@ -75,6 +92,7 @@ def _count_ptes(k, free, refs, maps, swaps):
                                  f"for unlocked pfn 0x{page.pfn:x}")
                     else:
                         swaps[entry] += 1
+    return writable
 
 
 def _is_migration(k, entry):

@@ -28,6 +28,13 @@ class BadPageState(KernelBug):
         super().__init__(f"Bad page state: {message}")
 
 
+class MemoryCorruption(KernelBug):
+    """Kernel memory was overwritten where it must not be (found by Kernel.check())."""
+
+    def __init__(self, message):
+        super().__init__(f"kernel memory corruption: {message}")
+
+
 class Deadlock(KernelBug):
     """A kernel path waits for something that nothing can ever release."""
 
@@ -61,11 +68,18 @@ def bad_value(what, value, expected):
     return MigsimError(f"bad {what}: {value!r} (expected {expected})")
 
 
+def int_range(lo=None, hi=None):
+    """'an int in 0..7', 'an int >= 1', 'an int <= 9' or 'an int' (None: no bound)."""
+    if lo is not None and hi is not None:
+        return f"an int in {lo}..{hi}"
+    if lo is not None:
+        return f"an int >= {lo}"
+    return "an int" if hi is None else f"an int <= {hi}"
+
+
 def check_int(what, value, lo=None, hi=None):
-    """Return `value` if it is an int in [lo, hi], else raise MigsimError."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise bad_value(what, value, "an int" if lo is None else f"an int in {lo}..{hi}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        rng = f">= {lo}" if hi is None else f"{lo}..{hi}"
-        raise bad_value(what, value, f"an int in {rng}")
+    """Return `value` if it is an int in [lo, hi] (None: no bound), else raise MigsimError."""
+    if (not isinstance(value, int) or isinstance(value, bool)
+            or (lo is not None and value < lo) or (hi is not None and value > hi)):
+        raise bad_value(what, value, int_range(lo, hi))
     return value

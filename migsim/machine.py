@@ -16,8 +16,8 @@ from .include.linux.mmzone import Zone
 from .include.linux.pgtable_walk import get_pte
 from .include.linux.sched import CAP_SYS_ADMIN, CAP_SYS_NICE
 from .include.linux.spinlock import SpinLock
-from .include.linux.swap import SwapInfo
-from .sched import Task
+from .include.linux.swap import SwapInfoArray
+from .sched import Task, expand
 from . import uapi
 
 MAX_NODES = 8
@@ -52,6 +52,7 @@ class Kernel:
 
     def __new__(cls, at=steps.LAST, *args, **kwargs):
         if cls is Kernel:
+            kbuild.step_index(at)             # UnknownStep for any bad id, even an unhashable one
             cls = kbuild.build(at)
         return object.__new__(cls)
 
@@ -68,7 +69,8 @@ class Kernel:
         self.node_span = max(0x1000, -(-frames_per_node // 0x1000) * 0x1000)
         self.nodes = [Zone(self, nid, (nid + 1) * self.node_span, frames_per_node) for nid in range(nodes)]
         self.swapper_space = AddressSpace(None, swap_aops, "swapper_space")
-        self.swap_info = [SwapInfo(i) for i in range(self.MAX_SWAPFILES)]
+        self.swap_info = SwapInfoArray(self, self.MAX_SWAPFILES)
+        self.corruption = []                 # kernel memory written where it must not be
         self.swap_lock = SpinLock("swap_lock")
         self.nr_swapfiles = 0
         self.nr_swap_pages = 0
@@ -79,6 +81,7 @@ class Kernel:
         self._ids = {}
         self.tasks_by_pid = {}
         self.mms = []
+        self.modules = {}
         self.tasks = []
         self.schedule = ""
         self.running = None
@@ -155,6 +158,14 @@ class Kernel:
         owner = getattr(fn, "__self__", None)
         if func is None or owner is None or (owner is not self and getattr(owner, "k", None) is not self):
             raise bad_value("function to start", fn, "a method of this kernel or of one of its processes")
+        # Every check comes before the generator is made: making one may already
+        # change the machine (a fork takes its child's pid then).
+        current = self.init if owner is self else owner
+        busy = [t for t in self.tasks if not t.done and t.current is current and current is not self.init]
+        if busy:
+            raise TaskError(f"process {current.pid} ({current.comm}) already runs task {busy[0].label}: "
+                            f"one task per process (finish it first)")
+        label = self._pick_label(label, func.__name__)
         if hasattr(func, "make_gen"):
             gen, current = func.make_gen(owner, *args, **kwargs)
         elif func.__name__ in self.SYMBOLS and self.SYMBOLS[func.__name__].kind == "function":
@@ -164,12 +175,6 @@ class Kernel:
             gen, current = fn(*args, **kwargs), self.init
         else:
             raise bad_value("function to start", fn, "a syscall, a process call or a kernel function")
-        busy = [t for t in self.tasks if not t.done and t.current is current and current is not self.init]
-        if busy:
-            gen.close()
-            raise TaskError(f"process {current.pid} ({current.comm}) already runs task {busy[0].label}: "
-                            f"one task per process (finish it first)")
-        label = self._pick_label(label, func.__name__)
         name = f"{func.__name__}({', '.join(map(_short, args))})"
         if current is not self.init:
             name = f"{current.comm}.{name}"
@@ -180,8 +185,8 @@ class Kernel:
     def _pick_label(self, label, name):
         used = {t.label for t in self.tasks}
         if label is not None:
-            if not isinstance(label, str) or len(label) != 1 or not label.isalnum():
-                raise bad_value("label", label, "one letter or digit")
+            if not isinstance(label, str) or len(label) != 1 or not label.isalpha() or not label.isascii():
+                raise bad_value("label", label, "one letter (a count after a label means repeats: 'M3F2')")
             if label in used:
                 raise bad_value("label", label, f"a label not in use (used: {''.join(sorted(used))})")
             return label
@@ -201,15 +206,21 @@ class Kernel:
     def labels(self):
         return "".join(t.label for t in self.tasks)
 
+    def unfinished_labels(self):
+        return "".join(t.label for t in self.tasks if not t.done)
+
     def runnable_labels(self):
         return "".join(t.label for t in self.tasks if not t.done and not t.blocked)
 
     def replay(self, schedule):
-        """Step tasks by label, one scheduling point per letter ("MMFM...")."""
-        if not isinstance(schedule, str):
-            raise bad_value("schedule", schedule, "a string of task labels")
-        for c in schedule:
-            self.task(c)                      # every label must exist before any step
+        """Step tasks by label, one scheduling point per letter ("MMFM...", or "M2FM" for short)."""
+        if not isinstance(schedule, str) or (schedule and not schedule[0].isalpha()):
+            raise bad_value("schedule", schedule, "a string of task labels, each maybe followed by a count")
+        schedule = expand(schedule)
+        for c in schedule:                    # every label must name a live task before any step
+            if self.task(c).done:
+                raise TaskError(f"bad schedule: {schedule!r}: task {c} has finished ({self.task(c).state}); "
+                                f"expected labels of unfinished tasks: {self.unfinished_labels() or 'none'}")
         for c in schedule:
             self.task(c).step()
 
@@ -252,7 +263,7 @@ class Kernel:
         if not isinstance(name, str) or not name or name in self.files:
             raise bad_value("file name", name, f"a new, non-empty name (existing: {sorted(self.files) or 'none'})")
         check_int("npages", npages, 1, 1 << 16)
-        if fs not in fstypes:
+        if not isinstance(fs, str) or fs not in fstypes:
             raise bad_value("fs", fs, f"one of {sorted(fstypes)}")
         inode = Inode(self.new_id("ino"), name, fstypes[fs], npages)
         for i in range(npages):
@@ -293,10 +304,14 @@ class Kernel:
             raise bad_value("process", p, "a live process (it has exited)")
         check_int("address", addr, 0, pg.TASK_SIZE - 1)
 
-    def check(self):
-        """Raise BadPageState (a KernelBug) if any invariant of the machine is broken."""
+    def check(self, cow=False):
+        """Raise BadPageState (a KernelBug) if any invariant of the machine is broken.
+
+        `cow=True` adds copy-on-write exclusivity (a private page mapped
+        writable is mapped once).
+        """
         from .check import check
-        check(self)
+        check(self, cow=cow)
 
     def dump(self):
         """The whole machine as deterministic text."""

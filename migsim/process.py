@@ -56,7 +56,9 @@ class Process(TaskStruct):
 
     def _alive(self):
         if self.exit_state or self.mm is None:
-            raise MigsimError(f"process {self.pid} ({self.comm}) has exited: it can do nothing more")
+            live = ", ".join(map(str, sorted(self.k.tasks_by_pid))) or "none"
+            raise MigsimError(f"process {self.pid} ({self.comm}) has exited: it can do nothing more "
+                              f"(expected a live process; live pids: {live})")
 
     def _range(self, addr, length, need):
         """Check [addr, addr+length) is mapped with rights `need`; the vmas, or SegmentationFault."""
@@ -164,6 +166,8 @@ class Process(TaskStruct):
         self._alive()
         check_int("npages", npages, 1, 1 << 19)
         prot = prot_bits(prot)
+        if not isinstance(shared, bool):
+            raise bad_value("shared", shared, "True or False")
         if file is not None:
             if file not in self.k.files.values():
                 raise bad_value("file", file, f"a file made by k.create_file (files: {sorted(self.k.files)})")
@@ -210,7 +214,7 @@ class Process(TaskStruct):
                 raise bad_value("mode", mode, f"one of {sorted(MODES)}")
             mode = MODES[mode]
         check_int("npages", npages, 0, 1 << 20)
-        args, _ = _convert(self.k, "sys_mbind", addr, npages * pg.PAGE_SIZE, mode, list(nodes), flags)
+        args, _ = _convert(self.k, "sys_mbind", addr, npages * pg.PAGE_SIZE, mode, nodes, flags)
         return self.k.SYMBOLS["sys_mbind"].obj(self.k, *args)
 
     @user_call

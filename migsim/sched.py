@@ -60,6 +60,30 @@ def sched(name, *objs):
     return Point(name, objs)
 
 
+def expand(schedule):
+    """'M3F2M' -> 'MMMFFM': a label followed by a count stands for that many steps."""
+    out, i = [], 0
+    while i < len(schedule):
+        label, j = schedule[i], i + 1
+        while j < len(schedule) and schedule[j].isdigit():
+            j += 1
+        out.append(label * (int(schedule[i + 1:j]) if j > i + 1 else 1))
+        i = j
+    return "".join(out)
+
+
+def compress(schedule):
+    """'MMMFFM' -> 'M3F2M': the short form of a schedule (expand() reads it back)."""
+    out, i = [], 0
+    while i < len(schedule):
+        j = i
+        while j < len(schedule) and schedule[j] == schedule[i]:
+            j += 1
+        out.append(schedule[i] + (str(j - i) if j - i > 1 else ""))
+        i = j
+    return "".join(out)
+
+
 def innermost(gen):
     """The innermost generator frame of a chain of ``yield from``."""
     while True:
@@ -154,6 +178,11 @@ class Task:
             self.done, self.result, self.point = True, stop.value, None
         except KernelBug as bug:
             self.done, self.oops, self.point = True, bug, None
+            raise
+        except Exception:
+            # The path ended with the process's own failure (OutOfMemory,
+            # SegmentationFault): it is over, and no longer in flight.
+            self.done, self.point = True, None
             raise
         finally:
             k.current, k.running = saved

@@ -41,7 +41,13 @@ def sys_mbind(k, start, length, mode, nodes, flags=0):
     check_int("len", length, 0, 0xFFFFFFFF)
     check_int("mode", mode, 0, 3)
     check_int("flags", flags, 0, 0xFFFFFFFF)
-    mask = frozenset() if nodes in (None, []) else nodemask(k, "nodes", nodes)
+    if nodes is None:
+        mask = frozenset()
+    elif isinstance(nodes, (str, bytes)) or not hasattr(nodes, "__iter__"):
+        raise bad_value("nodes", nodes, f"a list of node ids in 0..{len(k.nodes) - 1} (or none)")
+    else:
+        nodes = list(nodes)
+        mask = nodemask(k, "nodes", nodes) if nodes else frozenset()
     return (start, length, mode, mask, flags), {}
 
 
@@ -60,7 +66,15 @@ def prot_bits(prot):
     return check_int("prot", prot, 0, 7)
 
 
-VALIDATORS = {"sys_migrate_pages": sys_migrate_pages, "sys_swapon": sys_swapon,
+def sys_init_module(k, mod):
+    from .kernel.module import Module
+    if not isinstance(mod, Module):
+        raise bad_value("module", mod, "a migsim.kernel.module.Module")
+    return (mod,), {}
+
+
+VALIDATORS = {"sys_init_module": sys_init_module,
+              "sys_migrate_pages": sys_migrate_pages, "sys_swapon": sys_swapon,
               "sys_mbind": sys_mbind, "sys_mprotect": sys_mprotect}
 
 

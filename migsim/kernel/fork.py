@@ -23,7 +23,7 @@ def dup_mmap(k, mm, oldmm):
     yield from down_write(oldmm.mmap_sem)
     retval = 0
     for mpnt in list(oldmm.mmap):
-        yield Point("dup_mmap_vma", (mpnt,))
+        yield Point("dup_mmap_vma", ())        # the next vma to copy; touches only the new mm
         if mpnt.vm_flags & VM_DONTCOPY:
             continue
         tmp = VMA(mm, mpnt.vm_start, mpnt.vm_end, mpnt.vm_flags & ~VM_LOCKED, mpnt.vm_page_prot,

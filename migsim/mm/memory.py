@@ -69,7 +69,7 @@ def copy_pte_range(k, dst_mm, src_mm, vma, addr, end):
     yield from spin_lock(dst_mm.page_table_lock, k.who())
     yield from spin_lock(src_mm.page_table_lock, k.who())
     for a, _ in list(ptes_in_range(src_mm, addr, end)):
-        yield Point("copy_one_pte", (src_mm, a))
+        yield Point("copy_one_pte", (src_mm, dst_mm, a))
         k.copy_one_pte(dst_mm, src_mm, vma, a, rss)
     spin_unlock(src_mm.page_table_lock)
     spin_unlock(dst_mm.page_table_lock)

@@ -87,7 +87,7 @@ def check_pte_range(k, vma, addr, end, nodes, flags, pagelist):
     yield from spin_lock(mm.page_table_lock, k.who())
     err = 0
     for _, pte in list(ptes_in_range(mm, addr, end)):
-        if not pg.pte_present(pte) or pte & pg._PAGE_PROTNONE:
+        if not pg.pte_present(pte):          # a PROT_NONE pte is present too: its page moves
             continue
         page = k.pfn_to_page(pg.pte_pfn(pte))
         if (page.node in nodes) == bool(flags & MPOL_MF_INVERT):

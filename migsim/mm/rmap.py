@@ -125,14 +125,15 @@ def page_referenced(k, page, is_locked):
     """How many references (young ptes, PG_referenced) the page had; clears them."""
     referenced = 1 if TestClearPageReferenced(page) else 0
     if page_mapped(page) and page.mapping is not None:
-        if not PageAnon(page) and not is_locked and TestSetPageLocked(page):
+        anon = PageAnon(page)                 # decided once: the walk may sleep, the page move
+        if not anon and not is_locked and TestSetPageLocked(page):
             return referenced + 1
         lock = rmap_lock(page)
         yield from spin_lock(lock, k.who())
         for vma in list(rmap_vmas(page)):
             referenced += k.page_referenced_one(page, vma)
         spin_unlock(lock)
-        if not PageAnon(page) and not is_locked:
+        if not anon and not is_locked:
             k.unlock_page(page)
     return referenced
 

@@ -147,18 +147,48 @@ def shrink_one_page(k, page):
 
 
 @vmscan.function()
-def shrink_zone(k, zone, nr_to_scan):
-    """Refill the inactive list, then reclaim from it. Return pages freed."""
-    moved = 0
-    for page in list(zone.active_list)[:nr_to_scan]:     # refill_inactive_zone
-        referenced = yield from k.page_referenced(page, 0)
-        if page_mapped(page) and referenced:
-            continue
+def refill_inactive_zone(k, zone, nr_pages):
+    """Move active pages whose ptes were not referenced to the inactive list.
+
+    The pages are isolated with a reference first (isolate_lru_pages), so that
+    none is freed or taken by another path while page_referenced sleeps.
+    """
+    l_hold = new_private_list(f"node{zone.nid}.l_hold")
+    l_active = new_private_list(f"node{zone.nid}.l_active")
+    l_inactive = new_private_list(f"node{zone.nid}.l_inactive")
+    yield from spin_lock(zone.lru_lock, k.who())
+    for page in list(zone.active_list)[:nr_pages]:       # isolate_lru_pages
         zone.lru_del(page)
+        get_page(page)
+        list_add_tail(page, l_hold)
+    spin_unlock(zone.lru_lock)
+    for page in l_hold:
+        yield Point("cond_resched", (page,))
+        list_del(page)
+        if page_mapped(page) and (yield from k.page_referenced(page, 0)):
+            list_add_tail(page, l_active)
+            continue
+        list_add_tail(page, l_inactive)
+    yield from spin_lock(zone.lru_lock, k.who())
+    held = list(l_inactive) + list(l_active)
+    for page in l_inactive:
+        list_del(page)
         ClearPageActive(page)
         SetPageLRU(page)
         zone.lru_add(page)
-        moved += 1
+    for page in l_active:
+        list_del(page)
+        SetPageLRU(page)
+        zone.lru_add(page)
+    spin_unlock(zone.lru_lock)
+    for page in held:                         # __pagevec_release: may free a page unmapped meanwhile
+        put_page(page)
+
+
+@vmscan.function()
+def shrink_zone(k, zone, nr_to_scan):
+    """Refill the inactive list, then reclaim from it. Return pages freed."""
+    yield from k.refill_inactive_zone(zone, nr_to_scan)
     isolated = new_private_list(f"node{zone.nid}.shrink")
     keep = new_private_list(f"node{zone.nid}.keep")
     yield from spin_lock(zone.lru_lock, k.who())

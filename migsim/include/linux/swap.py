@@ -47,3 +47,31 @@ class SwapInfo:
             return f"<swap_info[{self.type}] unused>"
         return (f"<swap_info[{self.type}] {self.name}: {self.inuse_pages}/{self.max - 1} "
                 f"slots used, prio {self.prio}>")
+
+
+class SwapInfoArray(list):
+    """`static struct swap_info_struct swap_info[MAX_SWAPFILES]`: a C array, not a list.
+
+    Python would refuse an index past the end; C does not. Here such an index
+    reaches the memory after the array (in mm/swapfile.c, the variables that
+    follow it), which the caller then overwrites: the machine records the
+    corruption, and `Kernel.check()` reports it.
+    """
+
+    def __init__(self, kernel, n):
+        super().__init__(SwapInfo(i) for i in range(n))
+        self.kernel = kernel
+        self.beyond = {}
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            stop = len(self) if i.stop is None else i.stop
+            return [self[j] for j in range(*slice(i.start, stop, i.step).indices(max(stop, len(self))))]
+        if i >= len(self):
+            if i not in self.beyond:
+                self.beyond[i] = SwapInfo(i)
+                self.kernel.corruption.append(
+                    f"swap_info[{i}] is past the end of the {len(self)}-entry array: "
+                    f"it overwrites the kernel data that follows it")
+            return self.beyond[i]
+        return super().__getitem__(i)

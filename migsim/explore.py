@@ -1,0 +1,336 @@
+"""Systematic exploration of a scenario's schedules, and seeded random scheduling.
+
+`explore(scenario, at, bound=2)` runs every schedule of the scenario's tasks
+with at most `bound` preemptions (switching away from a task that could have
+gone on; a switch forced by a finished or blocked task is free), checking the
+invariants after every step. It replays each schedule from a fresh machine,
+so any schedule it reports replays exactly.
+
+Pruning is dynamic partial-order reduction (Flanagan and Godefroid, 2005):
+two steps of different tasks that touch different things (locks, pages,
+mms, anon_vmas) commute, so of all schedules that differ only in the order
+of such steps one is enough. After each step the explorer looks back for
+the last step of another task that it conflicts with and is not already
+ordered after (vector clocks); only there does it try the other order.
+Simplified: a step's footprint is read off the scheduling point it starts
+from (the lock, page or vma that point names), not traced through the
+step, so the reduction is as good as the points are honest.
+"""
+
+import random
+import time
+from dataclasses import dataclass
+
+from .errors import KernelBug, SegmentationFault
+from .scenarios import get
+from .sched import compress
+
+
+@dataclass
+class Report:
+    """What an exploration found."""
+
+    scenario: str
+    at: str
+    bound: int
+    pruning: bool
+    explored: int = 0          # complete schedules run
+    pruned: int = 0            # preemptions not tried because the steps commute
+    failing: int = 0           # schedules that broke an invariant or oopsed
+    shortest: str = ""         # the failing schedule with fewest preemptions (then fewest steps)
+    shortest_preemptions: int = None
+    shortest_error: str = ""
+    first_failure_s: float = None
+    first_failure_after: int = None   # schedules run up to and including the first failing one
+    elapsed_s: float = 0.0
+
+    def __str__(self):
+        head = (f"{self.scenario} at {self.at}, preemption bound {self.bound}"
+                f"{'' if self.pruning else ', no pruning'}: {self.explored} schedules explored, "
+                f"{self.pruned} preemptions pruned, {self.failing} failing")
+        if self.failing:
+            head += (f"\nshortest failing schedule: {self.shortest} "
+                     f"({self.shortest_preemptions} preemptions)\n  {self.shortest_error}")
+        return head
+
+
+def keys(point):
+    """What the step starting at `point` touches, as stable names ("mm101", "pfn:0x2000" ...)."""
+    out = set()
+    if point is None:
+        return out
+    for obj in point.objs:
+        name = getattr(obj, "name", None)
+        if type(obj).__name__ == "SpinLock":
+            out.add(name)
+            out.add(name.split("->")[0])          # what it guards: an mm's ptes, an anon_vma's list ...
+        elif type(obj).__name__ == "RWSem":
+            out.add(name)                         # mmap_sem: ordering only; the vmas are read, not changed
+        elif hasattr(obj, "pfn"):
+            out.add(f"pfn:0x{obj.pfn:x}")
+        elif hasattr(obj, "vm_mm"):
+            out.add(f"mm{obj.vm_mm.owner.pid}")   # the ptes of that vma
+        elif hasattr(obj, "pgd"):
+            out.add(f"mm{obj.owner.pid}")
+    return out
+
+
+def _run_prefix(scenario, at, prefix):
+    """A fresh machine with `prefix` replayed (checking every step): (k, ctx, error or None)."""
+    k, ctx = scenario.build(at)
+    try:
+        for label in prefix:
+            k.task(label).step()
+            k.check()
+    except (KernelBug, SegmentationFault) as e:
+        return k, ctx, str(e)
+    return k, ctx, None
+
+
+def _explore_plain(scenario, at, bound, limit):
+    """Plain enumeration: every schedule with at most `bound` preemptions, no pruning."""
+    report = Report(scenario.name, at, bound, False)
+    t0 = time.perf_counter()
+    stack = [("", 0, "")]                     # (prefix, preemptions used, label that ran last)
+    best = None
+    while stack and report.explored < limit:
+        prefix, used, last = stack.pop()
+        k, ctx, error = _run_prefix(scenario, at, prefix)
+        schedule = prefix
+        while error is None:
+            ready = [t for t in k.tasks if not t.done and not t.blocked]
+            if not ready:
+                try:
+                    scenario.finish(k, ctx)
+                except (KernelBug, SegmentationFault) as e:
+                    error = str(e)
+                break
+            current = next((t for t in ready if t.label == last), None)
+            if current is not None:
+                first, others = current, [t for t in ready if t is not current]
+                for t in reversed(others):
+                    if used >= bound:
+                        continue
+                    stack.append((schedule + t.label, used + 1, t.label))
+            else:                               # a free switch: every ready task may go
+                first, others = ready[0], ready[1:]
+                for t in reversed(others):
+                    stack.append((schedule + t.label, used, t.label))
+            try:
+                first.step()
+                schedule += first.label
+                last = first.label
+                k.check()
+            except (KernelBug, SegmentationFault) as e:
+                error = str(e)
+        report.explored += 1
+        if error is not None:
+            report.failing += 1
+            if report.first_failure_s is None:
+                report.first_failure_s = time.perf_counter() - t0
+                report.first_failure_after = report.explored
+            key = (used, len(schedule))
+            if best is None or key < best[0]:
+                best = (key, schedule, error)
+    if best is not None:
+        (report.shortest_preemptions, _), report.shortest, report.shortest_error = best
+        report.shortest = compress(report.shortest)
+    report.elapsed_s = time.perf_counter() - t0
+    return report
+
+
+def random_run(scenario, at, seed):
+    """One run of `scenario` with a seeded random choice of task at every step: (failed, schedule)."""
+    scenario = get(scenario)
+    rng = random.Random(seed)
+    k, ctx = scenario.build(at)
+    schedule = ""
+    try:
+        while True:
+            ready = [t for t in k.tasks if not t.done and not t.blocked]
+            if not ready:
+                scenario.finish(k, ctx)
+                return False, schedule
+            t = rng.choice(ready)
+            t.step()
+            schedule += t.label
+            k.check()
+    except (KernelBug, SegmentationFault):
+        return True, schedule
+
+
+def runs_until_failure(scenario, at, seed, max_runs=1000):
+    """How many seeded random runs it takes to hit a failure (None if not within max_runs)."""
+    for n in range(1, max_runs + 1):
+        failed, _ = random_run(scenario, at, seed * 100003 + n)
+        if failed:
+            return n
+    return None
+
+
+class _Event:
+    """One executed step: its task, what it touched, and its vector clock."""
+
+    __slots__ = ("label", "keys", "seq", "vc")
+
+    def __init__(self, label, keys, seq, vc):
+        self.label, self.keys, self.seq, self.vc = label, keys, seq, vc
+
+
+class _Node:
+    """A state along the current path: who could run, who must still be tried there."""
+
+    __slots__ = ("enabled", "backtrack", "done", "preemptions", "last")
+
+    def __init__(self, enabled, preemptions, last):
+        self.enabled, self.preemptions, self.last = enabled, preemptions, last
+        self.backtrack, self.done = set(), set()
+
+
+class _Dpor:
+    """Depth-first DPOR over one scenario at one step, with a preemption bound."""
+
+    def __init__(self, scenario, at, bound, report, limit):
+        self.scenario, self.at, self.bound = scenario, at, bound
+        self.report, self.limit = report, limit
+        self.events, self.nodes = [], []
+        self.best = None
+        self.t0 = time.perf_counter()
+
+    def fresh(self):
+        """A new machine with the current path's steps replayed (already checked once)."""
+        k, ctx = self.scenario.build(self.at)
+        for e in self.events:
+            k.task(e.label).step()
+        return k, ctx
+
+    def record(self, schedule, error, used=None):
+        self.report.explored += 1
+        if error is None:
+            return
+        self.report.failing += 1
+        if self.report.first_failure_s is None:
+            self.report.first_failure_s = time.perf_counter() - self.t0
+            self.report.first_failure_after = self.report.explored
+        key = (self.nodes[-1].preemptions if used is None else used, len(schedule))
+        if self.best is None or key < self.best[0]:
+            self.best = (key, schedule, error)
+
+    def _preemptions(self):
+        """Preemptions on the current path: switches away from a task that could go on."""
+        used = 0
+        for i, e in enumerate(self.events[1:], 1):
+            prev = self.events[i - 1].label
+            if e.label != prev and prev in self.nodes[i].enabled:
+                used += 1
+        return used
+
+    def happens_before(self, e, label):
+        """Is event `e` already ordered before everything task `label` does next?"""
+        last = next((x for x in reversed(self.events) if x.label == label), None)
+        return last is not None and last.vc.get(e.label, 0) >= e.seq
+
+    def add_backtracks(self, k):
+        """For each task's next step, find the last conflicting step it is not ordered after."""
+        for t in k.tasks:
+            if t.done:
+                continue
+            nxt = keys(t.point)
+            for i in range(len(self.events) - 1, -1, -1):
+                e = self.events[i]
+                if e.label != t.label and e.keys & nxt and not self.happens_before(e, t.label):
+                    node = self.nodes[i]
+                    node.backtrack |= {t.label} if t.label in node.enabled else set(node.enabled)
+                    break
+
+    def step(self, k, label):
+        """Run `label` one step on `k`; append its event. Returns an error text or None."""
+        t = k.task(label)
+        touched = keys(t.point)
+        seq = 1 + sum(1 for e in self.events if e.label == label)
+        vc = {}
+        for e in self.events:
+            if e.label == label or e.keys & touched:
+                for lab, n in e.vc.items():
+                    vc[lab] = max(vc.get(lab, 0), n)
+        vc[label] = seq
+        self.events.append(_Event(label, touched, seq, vc))
+        try:
+            t.step()
+            k.check()
+        except (KernelBug, SegmentationFault) as e:
+            return str(e)
+        return None
+
+    def run(self, k, ctx, sleep=None):
+        """Explore everything below the current state of `k` (which the caller owns).
+
+        `sleep` maps the tasks whose next step was already explored from an
+        earlier state and commutes with everything run since (a sleep set):
+        running them first here would only repeat a known schedule.
+        """
+        sleep = dict(sleep or {})
+        if self.report.explored >= self.limit:
+            return
+        schedule = "".join(e.label for e in self.events)
+        enabled = [t.label for t in k.tasks if not t.done and not t.blocked]
+        if not enabled:
+            used = self._preemptions()
+            try:
+                self.scenario.finish(k, ctx)
+                self.record(schedule, None, used)
+            except (KernelBug, SegmentationFault) as e:
+                self.record(schedule, str(e), used)
+            return
+        self.add_backtracks(k)
+        last = self.events[-1].label if self.events else None
+        used = self._preemptions()
+        node = _Node(enabled, used, last)
+        awake = [label for label in enabled if label not in sleep]
+        if not awake:
+            self.report.pruned += 1                 # every way on repeats an explored schedule
+            return
+        first = last if last in awake else awake[0]
+        node.backtrack.add(first)
+        self.nodes.append(node)
+        nexts = {t.label: keys(t.point) for t in k.tasks if not t.done}
+        live = (k, ctx)
+        while node.backtrack - node.done - set(sleep):
+            todo = node.backtrack - node.done - set(sleep)
+            label = first if first in todo else sorted(todo)[0]
+            node.done.add(label)
+            cost = 1 if (last in enabled and label != last) else 0
+            if used + cost > self.bound:
+                self.report.pruned += 1
+                continue
+            child_sleep = {q: ks for q, ks in sleep.items() if not ks & nexts[label]}
+            kk, cc = live if live is not None else self.fresh()
+            live = None
+            error = self.step(kk, label)
+            if error is not None:
+                self.record(schedule + label, error, used + cost)
+            else:
+                self.run(kk, cc, child_sleep)
+            self.events.pop()
+            sleep[label] = nexts[label]
+        self.nodes.pop()
+
+
+def explore(scenario, at, bound=2, prune=True, limit=20000):
+    """Every schedule of `scenario` at step `at` with at most `bound` preemptions: a Report.
+
+    With `prune` (the default) schedules that only reorder commuting steps are
+    explored once (DPOR); without it, every schedule within the bound is run.
+    """
+    scenario = get(scenario)
+    if not prune:
+        return _explore_plain(scenario, at, bound, limit)
+    report = Report(scenario.name, at, bound, True)
+    dpor = _Dpor(scenario, at, bound, report, limit)
+    k, ctx = scenario.build(at)
+    dpor.run(k, ctx)
+    if dpor.best is not None:
+        (report.shortest_preemptions, _), report.shortest, report.shortest_error = dpor.best
+        report.shortest = compress(report.shortest)
+    report.elapsed_s = time.perf_counter() - dpor.t0
+    return report

@@ -1,0 +1,213 @@
+"""The bugs of the series as named, replayable scenarios.
+
+A scenario builds a small machine at a given step, starts the kernel paths
+that race as tasks (labelled M for migration, F for fork), and says what
+happens after they finish (`finish`: touch the memory, write, check).
+`run(scenario, at, schedule)` replays a schedule string exactly, checks the
+invariants after every scheduling point, and reports what broke.
+
+    from migsim import scenarios
+    scenarios.run(scenarios.FORK_RACE, "swapless-core", scenarios.FORK_RACE.schedule)
+"""
+
+from dataclasses import dataclass, field
+
+from .errors import KernelBug, MigsimError, SegmentationFault
+from .machine import Kernel
+from . import steps
+from .sched import compress, expand
+
+PAGE = 4096
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A bug of the series as a machine, its racing tasks and an ending."""
+
+    name: str
+    bug: str
+    title: str
+    about: str
+    build: object            # build(at) -> (kernel, context dict); the tasks are started
+    finish: object           # finish(kernel, context): what happens after the tasks
+    schedule: str = ""       # a schedule that shows the bug where it lives ("" = any)
+    lives: tuple = ()        # the steps where the bug lives
+    signature: str = ""      # a regular expression matching the bug's own failure
+
+    def __repr__(self):
+        return f"<scenario {self.name} (bug {self.bug}): {self.title}>"
+
+
+def shows_bug(scenario, outcome):
+    """Did this run fail the way the scenario's bug fails (not some other way)?"""
+    import re
+    return outcome.failed and re.search(get(scenario).signature, outcome.error) is not None
+
+
+@dataclass
+class Outcome:
+    """What one run of a scenario did."""
+
+    scenario: str
+    at: str
+    schedule: str
+    failed: bool
+    error: str = ""
+    kernel: object = field(default=None, repr=False)
+
+    def __str__(self):
+        verdict = f"FAILS: {self.error}" if self.failed else "ok"
+        return f"{self.scenario} at {self.at}, schedule {self.schedule or '(none)'}: {verdict}"
+
+
+def _needs_swap(at):
+    """Before swapless-core, anonymous pages can only migrate through swap."""
+    return steps.INDEX[at] < steps.INDEX["swapless-core"]
+
+
+def _family(at, seed, npages=2, own=8):
+    """A parent with `npages` anonymous pages shared copy-on-write with its child.
+
+    The child also has `own` pages of its own, below the shared ones, so a
+    migration of the child meets the shared pages only after a while.
+    """
+    k = Kernel(at=at, nodes=2, frames_per_node=24, seed=seed)
+    parent = k.spawn("parent")
+    scratch = parent.mmap(own)               # left untouched by the parent
+    a = parent.mmap(npages)
+    for i in range(npages):
+        parent.write(a + i * PAGE, b"family %d" % i)
+    child = parent.fork()
+    for i in range(own):
+        child.write(scratch + i * PAGE, b"child's own %d" % i)
+    if _needs_swap(at):
+        k.sys_swapon(16)
+    return k, parent, child, a
+
+
+def _build_fork_race(at):
+    k, parent, child, a = _family(at, seed=12)
+    k.start(k.sys_migrate_pages, child.pid, [0], [1], label="M")
+    k.start(parent.fork, label="F")
+    return k, {"a": a}
+
+
+def _finish_touch_all(k, ctx):
+    """Every process touches the page; then the machine is checked."""
+    for p in sorted(k.tasks_by_pid.values(), key=lambda p: p.pid):
+        if p.mm is not None:
+            p.read(ctx["a"], 2 * PAGE)
+    k.check()
+
+
+def _build_cow(at):
+    k, parent, child, a = _family(at, seed=13)
+    k.start(k.sys_migrate_pages, child.pid, [0], [1], label="M")
+    k.start(parent.fork, label="F")
+    return k, {"a": a, "parent": parent}
+
+
+def _finish_grandchild_writes(k, ctx):
+    """The newest child writes its private copy; the parent must not see it."""
+    k.check()
+    grandchild = max(k.tasks_by_pid.values(), key=lambda p: p.pid)
+    grandchild.write(ctx["a"], b"CHILD!")
+    k.check()
+
+
+def _build_swapon(at):
+    k = Kernel(at=at, nodes=2, frames_per_node=12, seed=14)
+    return k, {"swapon": [k.sys_swapon(1) for _ in range(k.MAX_SWAPFILES + 1)]}
+
+
+def _finish_check(k, ctx):
+    k.check()
+
+
+def _build_dirty_fallback(at):
+    k = Kernel(at=at, nodes=2, frames_per_node=12, seed=4)
+    f = k.create_file("journal", 1, fs="listfs")
+    p = k.spawn("editor")
+    q = p.mmap(1, file=f, shared=True)
+    p.write(q, b"unsaved")                   # dirty in the pte only
+    k.sys_swapon(8)
+    k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M")
+    return k, {"a": q}
+
+
+FORK_RACE = Scenario(
+    name="fork_race", bug="B",
+    title="fork races migration and leaves an orphaned migration entry",
+    about=("Root migrates a child's page, shared copy-on-write with its parent, while the parent "
+           "forks again. fork links the new vma into the anon_vma before copying ptes; with new "
+           "vmas at the head, remove_migration_ptes can visit the new child before the copy and "
+           "the parent after it, so the new child keeps a migration entry for a page that is gone."),
+    build=_build_fork_race, finish=_finish_touch_all,
+    schedule="M85F9M6F2M", lives=("swapless-core",),
+    signature=r"migration entry .* for unlocked pfn|include/linux/swapops\.h")
+
+COW_FORK = Scenario(
+    name="cow_fork", bug="C",
+    title="fork during migration leaves parent and child sharing a writable page",
+    about=("The parent forks while its page is a migration entry. copy_one_pte means to make the "
+           "entry read-only in both, but passes SWP_MIGRATION_READ (30) as 'write?': both get "
+           "write entries, and once migration ends, writable ptes to the same new page."),
+    build=_build_cow, finish=_finish_grandchild_writes,
+    schedule="M85F11", lives=("swapless-core", "fork-race-fix"),
+    signature=r"\(parent\) reads wrong data")
+
+SWAPON_OVERFLOW = Scenario(
+    name="swapon_overflow", bug="D",
+    title="the 31st swapon writes past the end of swap_info[]",
+    about=("With MAX_SWAPFILES down to 30, sys_swapon's old check (is the type encodable in a "
+           "swap pte? 31 is) lets a 31st area in: swap_info[30] is past the end of the array, and "
+           "types 30 and 31 are the migration entries' own."),
+    build=_build_swapon, finish=_finish_check,
+    lives=("migration-entries", "rip-out-swap", "swapless-core", "fork-race-fix", "cow-fix"),
+    signature=r"swap_info\[30\] is past the end")
+
+DIRTY_FALLBACK = Scenario(
+    name="dirty_fallback", bug="A",
+    title="a page dirty only in its pte migrates on the fallback path",
+    about=("listfs has no migratepage and keeps its own list of dirty pages. Testing PageDirty "
+           "before unmapping misses the dirty bit in the pte; unmapping then dirties the page and "
+           "puts it on listfs's list, and the page moves anyway: the list points at a freed page."),
+    build=_build_dirty_fallback, finish=_finish_check,
+    lives=("v2.6.16", "reorg", "unexport-swap-page"),
+    signature=r"own dirty list points at pfn")
+
+ALL = {s.name: s for s in (DIRTY_FALLBACK, FORK_RACE, COW_FORK, SWAPON_OVERFLOW)}
+
+
+def get(name):
+    """The scenario called `name`."""
+    if isinstance(name, Scenario):
+        return name
+    if name not in ALL:
+        raise MigsimError(f"unknown scenario {name!r}: expected one of {', '.join(ALL)}")
+    return ALL[name]
+
+
+def run(scenario, at, schedule="", check_every_step=True):
+    """Replay `schedule`, let the tasks finish in label order, then the ending. An Outcome."""
+    scenario = get(scenario)
+    k, ctx = scenario.build(at)
+    done = []
+    try:
+        for label in expand(schedule):
+            k.task(label).step()
+            done.append(label)
+            if check_every_step:
+                k.check()
+        while True:
+            ready = [t for t in k.tasks if not t.done and not t.blocked]
+            if not ready:
+                break
+            ready[0].step()
+            done.append(ready[0].label)
+            if check_every_step:
+                k.check()
+        scenario.finish(k, ctx)
+    except (KernelBug, SegmentationFault) as e:
+        return Outcome(scenario.name, at, compress("".join(done)), True, str(e), k)
+    return Outcome(scenario.name, at, compress("".join(done)), False, "", k)

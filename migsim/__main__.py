@@ -69,11 +69,15 @@ def main(argv=None, out=sys.stdout):
     except MigsimError as e:
         ap.error(str(e))
     print(f"migsim demo — {k.STEP.badge()} — seed {args.seed}", file=out)
-    print(f"swapon: {k.sys_swapon(32)} (2.6.16 migrates anonymous pages through swap)", file=out)
+    if steps.INDEX[args.at] < steps.INDEX["swapless-core"]:
+        print(f"swapon: {k.sys_swapon(32)} (at this step anonymous pages migrate through swap)", file=out)
+    else:
+        print("no swap area: from swapless-core on, migration entries replace the swap detour", file=out)
     show_state(k, p, "before: everything on node 0", out)
     print("\n== during: sys_migrate_pages(pid, [0], [1]) as task M, one line per scheduling point ==",
           file=out)
     t = k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M")
+    first = p.mm.mmap[0].vm_start
     n = 0
     while not t.done:
         point = t.step()
@@ -81,7 +85,8 @@ def main(argv=None, out=sys.stdout):
         k.check()
         if point is not None and not args.quiet:
             fn = t.where()[0]
-            print(f"  {n:4d} {point.describe():<40} in {fn:<30} {swap_traffic(k)}", file=out)
+            print(f"  {n:4d} {point.describe():<40} in {fn:<30} first pte: {k.pte(p, first).kind():<15} "
+                  f"{swap_traffic(k)}", file=out)
     print(f"  sys_migrate_pages returned {t.result} (pages not moved) after {n} steps", file=out)
     show_state(k, p, "after: the same bytes, on node 1", out)
     k.check()

@@ -124,3 +124,25 @@ def test_series_lists_the_baseline_and_renders_it():
     assert "+++ b/mm/vmscan.c" in diff and "+def migrate_pages(k, from_, to, moved, failed):" in diff
     assert "+EXPORT_SYMBOL(swap_page)" in diff
     assert diff == migsim.series.diff("v2.6.16")          # deterministic text
+
+
+@pytest.mark.parametrize("at", migsim.series.ids())
+def test_no_function_calls_a_static_function_of_another_kernel_file(at):
+    syms = kbuild.symbols(kbuild.step_index(at))
+    bad = []
+    for v in syms.values():
+        if v.kind not in ("function", "syscall"):
+            continue
+        for called in set(kbuild._CALL.findall(v.text())):
+            target = syms.get(called)
+            if target is not None and target.static and target.kfile != v.kfile:
+                bad.append(f"{v.kfile}:{v.name} calls static {target.kfile}:{called}")
+    assert not bad, "\n".join(bad)
+
+
+def test_the_reorg_makes_pageout_and_remove_mapping_callable_from_migrate_c():
+    old, new = migsim.Kernel(at="v2.6.16"), migsim.Kernel(at="reorg")
+    for name in ("pageout", "remove_mapping"):
+        assert old.SYMBOLS[name].static and not new.SYMBOLS[name].static
+        assert new.SYMBOLS[name].kfile == "mm/vmscan.c"
+    assert "-@static\n def pageout(k, page, mapping):" in migsim.series.diff("reorg")

@@ -63,7 +63,7 @@ def test_the_reorg_diff_shows_moves_by_kernel_file():
     body = migsim.series.diff("reorg")
     assert "--- a/mm/vmscan.c\n+++ b/mm/migrate.c\n" in body
     assert "--- a/fs/buffer.c\n+++ b/mm/migrate.c\n@@ buffer_migrate_page: moves unchanged @@" in body
-    assert "--- a/mm/mempolicy.c\n+++ b/mm/migrate.c\n@@ migrate_pages_to: moves unchanged @@" in body
+    assert "--- a/mm/mempolicy.c\n+++ b/mm/migrate.c\n@@ -1,4 +1,3 @@ migrate_pages_to\n-@static\n" in body
     for name in ("migrate_pages", "migrate_page", "swap_page", "putback_lru_pages"):
         assert f"@@ {name}: moves unchanged @@" in body
 

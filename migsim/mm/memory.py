@@ -39,7 +39,7 @@ def copy_user_page(dst, src):
 
 # --- fork: copying page tables ---------------------------------------------
 
-@memory.function()
+@memory.function(static=True)
 def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
     """Copy one pte at fork: duplicate a swap entry, or share the page (COW-protected)."""
     pte = get_pte(src_mm, addr)
@@ -62,7 +62,7 @@ def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
     set_pte_at(dst_mm, addr, pte)
 
 
-@memory.function()
+@memory.function(static=True)
 def copy_pte_range(k, dst_mm, src_mm, vma, addr, end):
     """Copy the ptes of [addr, end) under both mms' pte locks, a point per pte."""
     rss = [0, 0]
@@ -86,7 +86,7 @@ def copy_page_range(k, dst_mm, src_mm, vma):
 
 # --- munmap/exit: zapping ---------------------------------------------------
 
-@memory.function()
+@memory.function(static=True)
 def zap_pte_range(k, vma, addr, end):
     """Clear the ptes of [addr, end): drop page references and swap counts."""
     mm = vma.vm_mm
@@ -121,7 +121,7 @@ def zap_page_range(k, vma, address, size):
 
 # --- faults ---------------------------------------------------------------------
 
-@memory.function()
+@memory.function(static=True)
 def do_anonymous_page(k, mm, vma, address, write_access):
     """First touch of anonymous memory: map a new zeroed page."""
     if k.anon_vma_prepare(vma):
@@ -145,7 +145,7 @@ def do_anonymous_page(k, mm, vma, address, write_access):
     return VM_FAULT_MINOR
 
 
-@memory.function()
+@memory.function(static=True)
 def do_no_page(k, mm, vma, address, write_access):
     """First touch of a file mapping: map its page-cache page (or a private copy)."""
     page = yield from k.filemap_nopage(vma, address)
@@ -183,7 +183,7 @@ def do_no_page(k, mm, vma, address, write_access):
     return VM_FAULT_MINOR
 
 
-@memory.function()
+@memory.function(static=True)
 def do_wp_page(k, mm, vma, address, orig_pte):
     """Write to a write-protected present pte: reuse the page if exclusive, else copy it."""
     old_page = vm_normal_page(k, orig_pte)
@@ -222,7 +222,7 @@ def do_wp_page(k, mm, vma, address, orig_pte):
     return VM_FAULT_MINOR
 
 
-@memory.function()
+@memory.function(static=True)
 def do_swap_page(k, mm, vma, address, write_access, orig_pte):
     """Fault on a swap pte: find the page in swap cache or read it, then map it."""
     entry = pte_to_swp_entry(orig_pte)
@@ -267,7 +267,7 @@ def do_swap_page(k, mm, vma, address, write_access, orig_pte):
     return ret
 
 
-@memory.function()
+@memory.function(static=True)
 def handle_pte_fault(k, mm, vma, address, write_access):
     """Dispatch a fault on one pte to the right handler."""
     entry = get_pte(mm, address)
@@ -307,7 +307,7 @@ __all__ = ["count_mapped", "page_mapcount"]
 
 # === migration-entries (0697212a as first posted, 2.6.18) ==================================
 
-@memory.function(since="migration-entries")
+@memory.function(since="migration-entries", static=True)
 def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
     """Copy one pte at fork: duplicate a swap entry, or share the page (COW-protected).
 
@@ -341,7 +341,7 @@ def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
     set_pte_at(dst_mm, addr, pte)
 
 
-@memory.function(since="migration-entries")
+@memory.function(since="migration-entries", static=True)
 def do_swap_page(k, mm, vma, address, write_access, orig_pte):
     """Fault on a swap pte: wait out a migration entry, or find or read the page and map it."""
     entry = pte_to_swp_entry(orig_pte)
@@ -391,7 +391,7 @@ def do_swap_page(k, mm, vma, address, write_access, orig_pte):
 
 # === cow-fix (Hugh Dickins, folded into 0697212a) ===========================================
 
-@memory.function(since="cow-fix")
+@memory.function(since="cow-fix", static=True)
 def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
     """Copy one pte at fork: duplicate a swap entry, or share the page (COW-protected).
 

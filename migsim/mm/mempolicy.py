@@ -72,7 +72,7 @@ def alloc_page_vma(k, vma, addr):
     return None
 
 
-@mempolicy.function()
+@mempolicy.function(static=True)
 def migrate_page_add(k, page, pagelist, flags):
     """Isolate a page for migration unless it is shared and only MOVE was asked."""
     if flags & MPOL_MF_MOVE_ALL or page_mapcount(page) == 1:
@@ -80,7 +80,7 @@ def migrate_page_add(k, page, pagelist, flags):
             list_add_tail(page, pagelist)
 
 
-@mempolicy.function()
+@mempolicy.function(static=True)
 def check_pte_range(k, vma, addr, end, nodes, flags, pagelist):
     """Collect the pages of [addr, end) that are (not) on `nodes`. 0, or -EIO."""
     mm = vma.vm_mm
@@ -105,7 +105,7 @@ def vma_migratable(vma):
     return not vma.vm_flags & (VM_IO | VM_RESERVED | VM_LOCKED)
 
 
-@mempolicy.function()
+@mempolicy.function(static=True)
 def check_range(k, mm, start, end, nodes, flags, pagelist):
     """Check the vmas of [start, end) and collect pages to move: first vma, or -errno."""
     if flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL):
@@ -130,7 +130,7 @@ def check_range(k, mm, start, end, nodes, flags, pagelist):
     return vmas[0]
 
 
-@mempolicy.function()
+@mempolicy.function(static=True)
 def migrate_pages_to(k, pagelist, vma, dest):
     """Move the pages on `pagelist` to node `dest` (or per `vma`'s policy), in chunks.
 
@@ -241,7 +241,7 @@ def sys_migrate_pages(k, pid, old_nodes, new_nodes):
     return err
 
 
-@mempolicy.function()
+@mempolicy.function(static=True)
 def mpol_check_policy(k, mode, nodes):
     """0 if `nodes` suit `mode` (default: none; bind/interleave: some), else -EINVAL."""
     if mode == MPOL_DEFAULT:
@@ -251,7 +251,7 @@ def mpol_check_policy(k, mode, nodes):
     return 0
 
 
-@mempolicy.function()
+@mempolicy.function(static=True)
 def mbind_range(k, vma, start, end, new):
     """Give every vma in [start, end) the new policy, splitting vmas at the ends."""
     mm = vma.vm_mm
@@ -308,14 +308,14 @@ def sys_mbind(k, start, length, mode, nodes, flags):
 
 # === reorg (b20a3503, 2.6.17): migration preparation moves to mm/migrate.c ==============
 
-@mempolicy.function(since="reorg")
+@mempolicy.function(since="reorg", static=True)
 def migrate_page_add(k, page, pagelist, flags):
     """Isolate a page for migration unless it is shared and only MOVE was asked."""
     if flags & MPOL_MF_MOVE_ALL or page_mapcount(page) == 1:
         yield from k.isolate_lru_page(page, pagelist)
 
 
-@mempolicy.function(since="reorg")
+@mempolicy.function(since="reorg", static=True)
 def check_range(k, mm, start, end, nodes, flags, pagelist):
     """Check the vmas of [start, end) and collect pages to move: first vma, or -errno."""
     if flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL):

@@ -26,7 +26,6 @@ from ..kbuild import kfile
 from ..sched import Point
 
 migrate = kfile("mm/migrate.c")
-vmscan = kfile("mm/vmscan.c")
 
 EPERM, EIO, ENOMEM, EAGAIN, EBUSY, ENODEV = 1, 5, 12, 11, 16, 19
 
@@ -66,10 +65,6 @@ for _name, _export in (("move_to_lru", False), ("putback_lru_pages", False),
                        ("buffer_migrate_page", True)):
     migrate.relink(_name, since="reorg", export=_export)
 migrate.relink("migrate_pages_to", since="reorg", static=False)   # mempolicy.c calls it now
-
-# migrate.c calls these, so they can no longer be static to vmscan.c.
-vmscan.relink("pageout", since="reorg", static=False)
-vmscan.relink("remove_mapping", since="reorg", static=False)
 
 migrate.layout(since="reorg", order=(
     "isolate_lru_page", "migrate_prep", "move_to_lru", "putback_lru_pages", "fail_migrate_page",

@@ -106,7 +106,7 @@ def rmap_lock(page):
     return page.mapping.lock if PageAnon(page) else page.mapping.i_mmap_lock
 
 
-@rmap.function()
+@rmap.function(static=True)
 def page_referenced_one(k, page, vma):
     """1 if `vma` maps `page` with a young pte (which is made old)."""
     address = vma_address(page, vma)
@@ -138,7 +138,7 @@ def page_referenced(k, page, is_locked):
     return referenced
 
 
-@rmap.function()
+@rmap.function(static=True)
 def try_to_unmap_one(k, page, vma, ignore_refs):
     """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte)."""
     address = vma_address(page, vma)
@@ -216,7 +216,7 @@ def remove_from_swap(k, page):
 
 # === migration-entries (0697212a as first posted, 2.6.18) ==================================
 
-@rmap.function(since="migration-entries")
+@rmap.function(since="migration-entries", static=True)
 def try_to_unmap_one(k, page, vma, ignore_refs):
     """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte).
 

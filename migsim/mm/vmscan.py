@@ -35,7 +35,7 @@ AOP_WRITEPAGE_ACTIVATE = 0x80000
 
 # --- reclaim ----------------------------------------------------------------
 
-@vmscan.function()
+@vmscan.function(static=True)
 def pageout(k, page, mapping):
     """Write a dirty, locked page out through ->writepage. A PAGE_* result."""
     if page._count - (1 if PagePrivate(page) else 0) != 2:
@@ -59,7 +59,7 @@ def pageout(k, page, mapping):
     return PAGE_CLEAN
 
 
-@vmscan.function()
+@vmscan.function(static=True)
 def remove_mapping(k, mapping, page):
     """Drop an unused, clean, locked page from its page or swap cache. 1 if done."""
     if mapping is None:
@@ -80,7 +80,7 @@ def remove_mapping(k, mapping, page):
     return 1
 
 
-@vmscan.function()
+@vmscan.function(static=True)
 def shrink_list(k, page_list, keep):
     """Try to free the isolated pages on `page_list`; the rest go to `keep`. Return pages freed."""
     reclaimed = 0
@@ -104,7 +104,7 @@ def shrink_list(k, page_list, keep):
     return reclaimed
 
 
-@vmscan.function()
+@vmscan.function(static=True)
 def shrink_one_page(k, page):
     """shrink_list's body for one locked page: "freed", "activate", "keep" or "unlocked"."""
     if PageWriteback(page):
@@ -146,7 +146,7 @@ def shrink_one_page(k, page):
     return "freed"
 
 
-@vmscan.function()
+@vmscan.function(static=True)
 def refill_inactive_zone(k, zone, nr_pages):
     """Move active pages whose ptes were not referenced to the inactive list.
 
@@ -185,7 +185,7 @@ def refill_inactive_zone(k, zone, nr_pages):
         put_page(page)
 
 
-@vmscan.function()
+@vmscan.function(static=True)
 def shrink_zone(k, zone, nr_to_scan):
     """Refill the inactive list, then reclaim from it. Return pages freed."""
     yield from k.refill_inactive_zone(zone, nr_to_scan)
@@ -225,7 +225,7 @@ def try_to_free_pages(k, nr_pages):
 # a page is in it, try_to_unmap turns its ptes into swap entries, the page
 # can move like a page-cache page, and remove_from_swap rebuilds the ptes.
 
-@vmscan.function()
+@vmscan.function(static=True)
 def move_to_lru(k, page):
     """Put an isolated page back on its LRU list and drop the isolation reference."""
     list_del(page)
@@ -253,7 +253,7 @@ def fail_migrate_page(k, newpage, page):
     return -EIO
 
 
-@vmscan.function(export=True)
+@vmscan.function(export=True, static=True)
 def swap_page(k, page):
     """Migrate a locked page to swap (no target page); it comes back unlocked. 0 or -EAGAIN."""
     mapping = page_mapping(page)
@@ -448,3 +448,9 @@ def isolate_lru_page(k, page):
             ret = 1
         spin_unlock(zone.lru_lock)
     return ret
+
+
+# === reorg (b20a3503, 2.6.17): mm/migrate.c calls these, so they stop being static ============
+
+vmscan.relink("pageout", since="reorg", static=False)
+vmscan.relink("remove_mapping", since="reorg", static=False)

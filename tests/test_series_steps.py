@@ -45,7 +45,7 @@ def test_every_step_builds_and_migrates(at):
     assert all(k.page(p, 0x40000000 + i * PAGE).node == 1 for i in range(4))
 
 
-@pytest.mark.parametrize("at", STEPS_1_9)
+@pytest.mark.parametrize("at", migsim.series.ids()[1:])
 def test_every_step_has_a_diff_that_shows_only_what_it_changed(at):
     text = migsim.series.diff(at)
     body = text.split("\n---\n", 1)[1]

@@ -1,0 +1,575 @@
+"""Widgets over the model: a stepper for a scenario's tasks, and the explorer.
+
+    from migsim import scenarios, widgets
+    s = widgets.Stepper(scenarios.FORK_RACE, "swapless-core")
+    display(s)                       # step, back, play, reset, a slider over every recorded state
+    print(s.state_text())            # everything the stepper shows, as text
+
+    e = widgets.ExplorerView(scenarios.FORK_RACE, "swapless-core")
+    display(e)                       # explore, then open the shortest failing schedule
+
+A thin view: a `Recording` (plain Python, no widgets) holds the scenario's
+machine and the steps taken so far; the widgets only read it. Time travel is
+by deterministic replay: going to state i rebuilds the scenario and replays
+the first i recorded steps (a scenario's machine is seeded, so the state is
+the same one, byte for byte). Nothing here uses threads or sleeps: "play" is
+the front end's own `widgets.Play` timer, which ticks a counter that steps.
+
+Design choices, so that a notebook stays honest under nbval:
+- pictures are PNG bytes in a `widgets.Image` (no Output widget, nothing
+  printed while a cell runs), drawn offscreen, never through pyplot;
+- the machine picture is a `draw.MachinePicture`: drawn once, then only the
+  frames that change are redrawn, so a step costs milliseconds;
+- a kernel bug (raised by a step, or by `k.check()` after every step) stops
+  the stepper on the failing state, shows the kernel's words, and disables
+  stepping forward; back, the slider and reset still work.
+"""
+
+import html
+
+import ipywidgets as widgets
+
+from . import draw
+from . import explore as explore_mod
+from . import scenarios as scenarios_mod
+from .errors import KernelBug, OutOfMemory, SegmentationFault, TaskError, bad_value
+from .sched import compress, expand
+
+FINISH = "."                 # a recorded step: the scenario's ending (touch memory, check), after the tasks
+FAILURES = (KernelBug, SegmentationFault, OutOfMemory)
+
+
+# --- the model side: a recorded run of a scenario -------------------------------------------------
+
+class Recording:
+    """A scenario at one step of the series, the steps recorded so far, and the machine at one of them.
+
+    `history` is the recorded steps (task labels, and FINISH for the
+    scenario's ending); `pos` is how many of them the machine `k` has run;
+    `error` is the kernel bug of the state at `pos` ('' if none).
+    """
+
+    def __init__(self, scenario, at, schedule="", finish=False):
+        self.scenario = scenarios_mod.get(scenario)
+        self.at = at
+        if not isinstance(schedule, str) or (schedule and not schedule[0].isalpha()):
+            raise bad_value("schedule", schedule, "a schedule string such as 'M85F9M6F2M'")
+        self.history, self.names = [], []
+        self._rebuild()
+        for label in expand(schedule):       # replay, checking each label is a runnable task
+            if self.error:
+                break
+            if label not in self.runnable() or label == FINISH:
+                raise bad_value("schedule", schedule, f"labels of runnable tasks; at step {self.pos} "
+                                f"the runnable ones are {''.join(self.runnable()) or 'none'}")
+            self.step(label)
+        if finish and not self.error and self.runnable() == [FINISH]:
+            self.step(FINISH)
+        self.opened = (list(self.history), list(self.names))
+
+    def _rebuild(self):
+        """State 0: a fresh machine (already checked: a scenario may start broken)."""
+        self.k, self.ctx = self.scenario.build(self.at)
+        self.pos, self.error = 0, ""
+        self._check()
+
+    def _check(self):
+        try:
+            self.k.check()
+        except FAILURES as e:
+            self.error = str(e)
+
+    def _do(self, label):
+        """Run one recorded step on the machine; the name of where it stopped."""
+        if label == FINISH:
+            self.scenario.finish(self.k, self.ctx)
+            return "(the ending)"
+        point = self.k.task(label).step()
+        return point.describe() if point is not None else "(done)"
+
+    def runnable(self):
+        """What can go next: labels of ready tasks, or [FINISH] once the tasks are over ([] after a bug)."""
+        if self.error or (self.history[self.pos - 1:self.pos] == [FINISH]):
+            return []
+        ready = [t.label for t in self.k.tasks if not t.done and not t.blocked]
+        if ready:
+            return ready
+        return [] if any(not t.done for t in self.k.tasks) else [FINISH]
+
+    def deadlocked(self):
+        """True if tasks are left but every one of them waits."""
+        return not self.error and not self.runnable() and any(not t.done for t in self.k.tasks)
+
+    def step(self, label):
+        """Run `label` one step from the current state (a recorded future is kept if it agrees)."""
+        if label not in self.runnable():
+            raise TaskError(f"cannot step {label!r} now: runnable are {''.join(self.runnable()) or 'none'}")
+        if self.history[self.pos:self.pos + 1] != [label]:
+            del self.history[self.pos:], self.names[self.pos:]
+            self.history.append(label)
+            self.names.append("")
+        try:
+            self.names[self.pos] = self._do(label)
+        except FAILURES as e:
+            self.error = str(e)
+            self.names[self.pos] = "(kernel bug)"
+        self.pos += 1
+        if not self.error:
+            self._check()
+        if self.error:                        # nothing after a kernel bug can be recorded
+            del self.history[self.pos:], self.names[self.pos:]
+
+    def goto(self, i):
+        """Rebuild the machine at recorded state `i` by replaying the first `i` steps."""
+        if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i <= len(self.history):
+            raise bad_value("state", i, f"a recorded state in 0..{len(self.history)}")
+        self._rebuild()
+        try:
+            for label in self.history[:i]:
+                self._do(label)
+                self.pos += 1
+        except FAILURES as e:
+            self.error = str(e)
+        if not self.error:
+            self._check()
+
+    def reset(self):
+        """Back to state 0, with the recording the stepper was opened with."""
+        self.history, self.names = list(self.opened[0]), list(self.opened[1])
+        self.goto(0)
+
+    def schedule(self, upto=None):
+        """The task steps up to state `upto` (default: the current one), compressed: replayable."""
+        steps = self.history[:self.pos if upto is None else upto]
+        return compress("".join(c for c in steps if c != FINISH))
+
+
+# --- the stepper --------------------------------------------------------------------------------
+
+def _esc(text):
+    return html.escape(str(text))
+
+
+class Stepper:
+    """Step a scenario's tasks one scheduling point at a time, back, play, and slide through states.
+
+    ``Stepper(scenario, at)`` starts at the scenario's first state;
+    ``Stepper(scenario, at, schedule="M85F9M6F2M")`` opens a recorded
+    schedule (for instance the explorer's shortest failing one) on its last
+    state; `finish=True` also runs the scenario's ending if the tasks are
+    over. `picture` chooses the first picture ("machine", "timeline",
+    "rmap", or "pid <n>" for a page table).
+    """
+
+    def __init__(self, scenario, at, schedule="", finish=False, picture="machine"):
+        self.rec = Recording(scenario, at, schedule, finish)
+        self.chosen = None
+        self._quiet = False                   # True while the code (not the user) sets widget values
+        self._machine = None
+        self._pictures = {}                   # (picture, schedule so far) -> PNG bytes, for slow pictures
+        self._shown = None                    # the PNG bytes in the Image widget
+        self._build(picture)
+        self.refresh(moved=True)
+
+    # --- building the widgets -----------------------------------------------------------------
+
+    def _build(self, picture):
+        sc = self.rec.scenario
+        self.title = widgets.HTML(f"<b>{_esc(sc.name)}</b> at <code>{_esc(self.rec.at)}</code> "
+                                  f"(bug {_esc(sc.bug)}): {_esc(sc.title)}")
+        self.banner = widgets.HTML("")
+        self.back_button = widgets.Button(description="back", icon="step-backward",
+                                          tooltip="one state back (by replay)")
+        self.step_button = widgets.Button(description="step", icon="step-forward", button_style="primary",
+                                          tooltip="run the chosen task to its next scheduling point")
+        self.reset_button = widgets.Button(description="reset", icon="undo",
+                                           tooltip="back to the first state and the opened recording")
+        self.play = widgets.Play(value=0, min=0, max=1_000_000, interval=400, show_repeat=False,
+                                 description="play", tooltip="play: one step per tick")
+        self.slider = widgets.IntSlider(value=0, min=0, max=0, description="state",
+                                        continuous_update=False, layout=widgets.Layout(width="420px"))
+        self.where = widgets.HTML("")
+        self.schedule_html = widgets.HTML("")
+        self.task_buttons, self.task_status = {}, {}
+        rows = []
+        for t in self.rec.k.tasks:
+            b = widgets.ToggleButton(description=f"cpu{t.cpu}: {t.label}", value=False,
+                                     layout=widgets.Layout(width="110px"))
+            b.observe(lambda change, label=t.label: self._on_choose(label, change), names="value")
+            self.task_buttons[t.label] = b
+            self.task_status[t.label] = widgets.HTML("")
+            rows.append(widgets.HBox([b, self.task_status[t.label]]))
+        if not rows:
+            rows.append(widgets.HTML("<i>no tasks: the scenario's ending is its only step</i>"))
+        self.picture = widgets.Dropdown(description="picture", options=self._picture_options(),
+                                        layout=widgets.Layout(width="420px"))
+        if picture in dict(self.picture.options).values():
+            self.picture.value = picture
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.dump_html = widgets.HTML("")
+        self.back_button.on_click(lambda _: self.back())
+        self.step_button.on_click(lambda _: self.step())
+        self.reset_button.on_click(lambda _: self.reset())
+        self.slider.observe(self._on_slider, names="value")
+        self.play.observe(self._on_tick, names="value")
+        self.picture.observe(lambda change: None if self._quiet else self._draw(), names="value")
+        controls = widgets.HBox([self.back_button, self.step_button, self.play, self.reset_button,
+                                 self.slider])
+        self.widget = widgets.VBox([self.title, self.banner, controls, widgets.VBox(rows), self.where,
+                                    self.schedule_html, self.picture, self.image, self.dump_html])
+        for w, name in ((self.widget, "stepper"), (self.banner, "banner"), (self.where, "where"),
+                        (self.schedule_html, "schedule"), (self.image, "picture"), (self.dump_html, "dump")):
+            w.add_class(f"migsim-{name}")          # stable CSS handles for browser tests and styling
+
+    def _picture_options(self):
+        """(text, value) for every picture of the current state."""
+        k = self.rec.k
+        options = [("machine: every node's frames", "machine"), ("timeline of the steps so far", "timeline")]
+        if self._rmap_anon_vma() is not None:
+            options.append(("rmap: the shared page's anon_vma list", "rmap"))
+        options += [(f"page table of pid {pid} ({p.comm})", f"pid {pid}")
+                    for pid, p in sorted(k.tasks_by_pid.items()) if p.mm is not None]
+        return options
+
+    def _rmap_anon_vma(self):
+        """The anon_vma of the scenario's page (at ctx['a']), found through any live vma there."""
+        address = self.rec.ctx.get("a") if isinstance(self.rec.ctx, dict) else None
+        if address is None:
+            return None
+        for pid in sorted(self.rec.k.tasks_by_pid):
+            mm = self.rec.k.tasks_by_pid[pid].mm
+            for vma in (mm.mmap if mm is not None else []):
+                if vma.vm_start <= address < vma.vm_end and vma.anon_vma is not None:
+                    return vma.anon_vma
+        return None
+
+    @property
+    def k(self):
+        """The machine at the state shown."""
+        return self.rec.k
+
+    @property
+    def ctx(self):
+        """The scenario's context (addresses it uses, such as ctx['a'])."""
+        return self.rec.ctx
+
+    # --- what the user does ---------------------------------------------------------------------
+
+    def step(self, label=None):
+        """Step `label` (default: the chosen task, or the ending once the tasks are over)."""
+        runnable = self.rec.runnable()
+        if not runnable:
+            return False
+        label = label or (self.chosen if self.chosen in runnable else runnable[0])
+        self.rec.step(label)
+        self.refresh(moved=True)
+        return True
+
+    def back(self):
+        """One state back (by replay)."""
+        if self.rec.pos > 0:
+            self.goto(self.rec.pos - 1)
+
+    def goto(self, i):
+        """Show recorded state `i`."""
+        self.rec.goto(i)
+        self.refresh(moved=True)
+
+    def reset(self):
+        """The first state, with the recording the stepper was opened with."""
+        self._set(self.play, "playing", False)
+        self.rec.reset()
+        self.refresh(moved=True)
+
+    def _on_choose(self, label, change):
+        if self._quiet:
+            return
+        if change["new"]:
+            self.chosen = label
+        self.refresh()                        # one button stays pressed: the chosen task
+
+    def _on_slider(self, change):
+        if not self._quiet and change["new"] != self.rec.pos:
+            self.goto(change["new"])
+
+    def _on_tick(self, change):
+        """A tick of the Play timer: follow the recording, else step the chosen task; stop when stuck."""
+        if self._quiet or change["new"] <= change["old"]:
+            return
+        recorded = self.rec.history[self.rec.pos:self.rec.pos + 1]
+        if not self.step(recorded[0] if recorded and recorded[0] in self.rec.runnable() else None):
+            self._set(self.play, "playing", False)
+        elif not self.rec.runnable():
+            self._set(self.play, "playing", False)
+
+    def _set(self, widget, name, value):
+        """Set a widget's trait without reacting to it."""
+        self._quiet, was = True, self._quiet
+        try:
+            setattr(widget, name, value)
+        finally:
+            self._quiet = was
+
+    # --- showing the state ------------------------------------------------------------------------
+
+    def _choose(self, moved):
+        """Keep the chosen task if it can run; after a move prefer the recording's next step."""
+        runnable = [c for c in self.rec.runnable() if c != FINISH]
+        recorded = self.rec.history[self.rec.pos:self.rec.pos + 1]
+        if moved and recorded and recorded[0] in runnable:
+            self.chosen = recorded[0]
+        elif self.chosen not in runnable:
+            self.chosen = runnable[0] if runnable else None
+
+    def refresh(self, moved=False):
+        """Show the recording's current state in every widget."""
+        rec = self.rec
+        self._choose(moved)
+        self._quiet, was = True, self._quiet
+        try:
+            for t in rec.k.tasks:
+                b = self.task_buttons[t.label]
+                b.value = t.label == self.chosen
+                b.disabled = t.label not in rec.runnable()
+                b.button_style = "info" if b.value else ""
+                b.tooltip = self._task_line(t)
+                self.task_status[t.label].value = self._task_html(t)
+            self.slider.max = len(rec.history)
+            self.slider.value = rec.pos
+            if rec.error:
+                self.play.playing = False
+            options = self._picture_options()
+            if options != list(self.picture.options):
+                value = self.picture.value
+                self.picture.options = options
+                self.picture.value = value if value in dict(options).values() else "machine"
+        finally:
+            self._quiet = was
+        self.banner.value = self._banner_html()
+        runnable = rec.runnable()
+        self.step_button.disabled = not runnable
+        self.step_button.description = "finish" if runnable == [FINISH] else "step"
+        self.back_button.disabled = rec.pos == 0
+        self.play.disabled = not runnable and rec.pos == len(rec.history)
+        self.where.value = self._where_html()
+        self.schedule_html.value = self._schedule_html()
+        self.dump_html.value = ("<pre style='font-size:11px;line-height:1.25;max-height:22em;"
+                                f"overflow:auto;margin:0'>{_esc(rec.k.dump())}</pre>")
+        self._draw()
+
+    def _draw(self):
+        """The chosen picture of the current state, as PNG in the Image widget."""
+        rec, kind = self.rec, self.picture.value
+        if kind == "machine":
+            if self._machine is None:
+                self._machine = draw.MachinePicture(rec.k)
+            self._machine.update(rec.k)
+            png = self._machine.png()
+        else:
+            key = (kind, tuple(rec.history[:rec.pos]), rec.error)
+            if key not in self._pictures:
+                if len(self._pictures) > 64:
+                    self._pictures.clear()
+                with draw.offscreen():
+                    self._pictures[key] = draw.figure_png(self._slow_picture(kind).figure)
+            png = self._pictures[key]
+        if png is not self._shown:
+            self._shown = self.image.value = png
+
+    @property
+    def png(self):
+        """The picture shown now, as PNG bytes."""
+        return self._shown
+
+    def _slow_picture(self, kind):
+        rec = self.rec
+        if kind == "timeline":
+            steps = [(c, n) for c, n in zip(rec.history[:rec.pos], rec.names) if c != FINISH]
+            failed_in_step = rec.error and rec.pos and rec.history[rec.pos - 1] != FINISH
+            return draw.draw_timeline("".join(c for c, _ in steps),
+                                      failing_step=-1 if failed_in_step else None,
+                                      labels={t.label: t.name for t in rec.k.tasks},
+                                      point_names=[n for _, n in steps])
+        if kind == "rmap":
+            return draw.draw_rmap(rec.k, self._rmap_anon_vma(), address=rec.ctx["a"])
+        return draw.draw_page_table(rec.k, rec.k.process(int(kind.split()[1])))
+
+    # --- text ----------------------------------------------------------------------------------------
+
+    def _task_detail(self, t):
+        """Where a task stands, what it waits on, or how it ended."""
+        fn, point = t.where()
+        if t.oops is not None:
+            return f"{t.oops}"
+        if t.done:
+            return f"returned {t.result!r}"
+        if t.blocked:
+            return f"waits in {t.waits_on()} (in {fn})"
+        return f"at {point} in {fn}"
+
+    def _task_line(self, t):
+        """One line for a task: its state, then where it stands or what it waits on."""
+        return f"{t.state}: {self._task_detail(t)}"
+
+    def _task_html(self, t):
+        colour = {"ready": "#1a7f37", "blocked": "#b35900", "done": "#666666", "oopsed": "#d7191c"}[t.state]
+        chosen = " &larr; chosen" if t.label == self.chosen else ""
+        return (f"<span style='color:{colour}'><b>{_esc(t.state)}</b></span> "
+                f"<code>{_esc(t.name)}</code>: {_esc(self._task_detail(t))}{chosen}")
+
+    def _banner_html(self):
+        rec = self.rec
+        if rec.error:
+            return ("<div style='border:2px solid #d7191c;background:#fde0dd;padding:6px 10px;"
+                    "font-weight:bold;color:#a50f15'>KERNEL BUG at state "
+                    f"{rec.pos}: {_esc(rec.error)}<br><span style='font-weight:normal'>stepping forward "
+                    "is disabled; go back, slide, or reset</span></div>")
+        if rec.deadlocked():
+            return ("<div style='border:2px solid #b35900;padding:6px 10px'><b>deadlock</b>: "
+                    "every task left waits, and nothing can release it</div>")
+        if rec.pos and rec.history[rec.pos - 1] == FINISH:
+            return ("<div style='border:2px solid #1a7f37;padding:6px 10px'>the scenario ended without "
+                    f"a kernel bug: {_esc(self._ending())}</div>")
+        return ""
+
+    def _ending(self):
+        """What the scenario's ending does, in words."""
+        return (self.rec.scenario.finish.__doc__ or "the machine is checked").strip().rstrip(".")
+
+    def _where_lines(self):
+        """(the step just taken, the chosen task's point, function and stack) as text lines."""
+        rec = self.rec
+        lines = []
+        if rec.pos:
+            label = rec.history[rec.pos - 1]
+            if label == FINISH:
+                lines.append(f"step {rec.pos - 1}: the scenario's ending ran: {self._ending()}")
+            else:
+                lines.append(f"step {rec.pos - 1}: task {label} stopped at {rec.names[rec.pos - 1]}")
+        else:
+            lines.append("state 0: nothing has run yet")
+        if self.chosen is not None:
+            t = rec.k.task(self.chosen)
+            fn, point = t.where()
+            lines.append(f"next for {t.label}: scheduling point {point} in {fn}")
+            lines.append("stack: " + (" > ".join(t.stack()) or "(not started)"))
+        elif rec.runnable() == [FINISH]:
+            lines.append(f"next: the scenario's ending: {self._ending()}")
+        return lines
+
+    def _where_html(self):
+        rec = self.rec
+        out = [f"<b>state {rec.pos} of {len(rec.history)}</b>"]
+        for line in self._where_lines():
+            head, sep, rest = line.partition(": ")
+            out.append(f"<b>{_esc(head)}</b>{sep}{_esc(rest)}" if sep else _esc(line))
+        return "<br>".join(out)
+
+    def _schedule_html(self):
+        rec = self.rec
+        now, recorded = rec.schedule() or "(none)", rec.schedule(len(rec.history)) or "(none)"
+        ending = " + ending" if FINISH in rec.history[:rec.pos] else ""
+        call = f"scenarios.run({rec.scenario.name!r}, {rec.at!r}, {rec.schedule()!r})"
+        return (f"schedule so far: <code>{_esc(now)}</code>{ending} &nbsp; (recorded: "
+                f"<code>{_esc(recorded)}</code>) &nbsp; replay: <code>{_esc(call)}</code>")
+
+    def state_text(self):
+        """Everything the stepper shows about the current state, as plain text (the dump aside)."""
+        rec = self.rec
+        sc = rec.scenario
+        lines = [f"{sc.name} at {rec.at} (bug {sc.bug}): state {rec.pos} of {len(rec.history)}",
+                 f"schedule so far: {rec.schedule() or '(none)'}"
+                 f"{' + ending' if FINISH in rec.history[:rec.pos] else ''}"
+                 f" (recorded: {rec.schedule(len(rec.history)) or '(none)'})"]
+        if rec.error:
+            lines.append(f"KERNEL BUG: {rec.error}")
+        elif rec.deadlocked():
+            lines.append("deadlock: every task left waits")
+        for t in rec.k.tasks:
+            mark = " [chosen]" if t.label == self.chosen else ""
+            lines.append(f"cpu{t.cpu} {t.label} {t.name}: {self._task_line(t)}{mark}")
+        lines += self._where_lines()
+        runnable = rec.runnable()
+        lines.append("can step: " + (", ".join("the ending" if c == FINISH else c for c in runnable)
+                                     or "nothing"))
+        return "\n".join(lines)
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+    def __repr__(self):
+        rec = self.rec
+        return (f"<Stepper {rec.scenario.name} at {rec.at}: state {rec.pos} of {len(rec.history)}"
+                f"{', kernel bug' if rec.error else ''}>")
+
+
+# --- the explorer ---------------------------------------------------------------------------------
+
+class ExplorerView:
+    """Run the explorer on a scenario at a step, show its counts, open the shortest failing schedule."""
+
+    def __init__(self, scenario, at, bound=2):
+        self.scenario, self.at = scenarios_mod.get(scenario), at
+        self.report, self.stepper = None, None
+        self.bound = widgets.IntSlider(value=bound, min=0, max=4, description="bound",
+                                       tooltip="preemptions allowed per schedule")
+        self.prune = widgets.Checkbox(value=True, description="prune commuting steps (DPOR)")
+        self.run_button = widgets.Button(description="explore", icon="search", button_style="primary")
+        self.counts = widgets.HTML("<i>not run yet</i>")
+        self.open_button = widgets.Button(description="open shortest failing schedule in the stepper",
+                                          icon="bug", disabled=True, layout=widgets.Layout(width="auto"))
+        self.stepper_box = widgets.VBox([])
+        self.run_button.on_click(lambda _: self.run())
+        self.open_button.on_click(lambda _: self.open_shortest())
+        sc = self.scenario
+        self.widget = widgets.VBox([
+            widgets.HTML(f"explore <b>{_esc(sc.name)}</b> at <code>{_esc(at)}</code> (bug {_esc(sc.bug)}): "
+                         f"{_esc(sc.title)}"),
+            widgets.HBox([self.bound, self.prune, self.run_button]), self.counts, self.open_button,
+            self.stepper_box])
+
+    def run(self):
+        """Explore with the chosen bound; the Report (the counts show when it is done)."""
+        self.counts.value = "<i>exploring ...</i>"       # sent to the front end before the run
+        self.open_button.disabled = True
+        self.report = explore_mod.explore(self.scenario, self.at, bound=self.bound.value,
+                                          prune=self.prune.value)
+        self.counts.value = "<br>".join(_esc(line) for line in self.counts_text().splitlines())
+        self.open_button.disabled = not self.report.failing
+        return self.report
+
+    def counts_text(self):
+        """The last report's counts as text."""
+        r = self.report
+        if r is None:
+            return "not run yet"
+        lines = [f"bound {r.bound}: {r.explored} explored, {r.pruned} pruned, {r.failing} failing, "
+                 f"{r.elapsed_s:.2f} s"]
+        if r.failing:
+            lines.append(f"shortest failing schedule: {r.shortest or '(empty)'} "
+                         f"({r.shortest_preemptions} preemptions): {r.shortest_error}")
+        else:
+            lines.append("no failing schedule within this bound")
+        return "\n".join(lines)
+
+    def open_shortest(self):
+        """A Stepper on the shortest failing schedule's last state (shown below the counts)."""
+        if self.report is None or not self.report.failing:
+            raise bad_value("report", self.report,
+                            "an exploration that found a failing schedule (run it first)")
+        self.stepper = Stepper(self.scenario, self.at, schedule=self.report.shortest, finish=True)
+        self.stepper_box.children = (self.stepper.widget,)
+        return self.stepper
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+    def __repr__(self):
+        return f"<ExplorerView {self.scenario.name} at {self.at}>"
+
+
+__all__ = ["Recording", "Stepper", "ExplorerView", "FINISH"]

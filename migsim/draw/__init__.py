@@ -1,0 +1,44 @@
+"""Pictures of the machine (matplotlib): nodes and their frames, page tables.
+
+Everything here only reads the model. One house style lives in `STYLE` and
+`PALETTE`; a colour means the same frame state in every picture:
+
+    import migsim.draw
+    migsim.draw.set_style()              # once, in a notebook's setup cell
+    migsim.draw.draw_machine(k)          # every node as a block of frames
+    migsim.draw.draw_page_table(k, p)    # p's ptes, with arrows to their frames
+    migsim.draw.draw_rmap(k, page)       # the anon_vma (or i_mmap) list a walk visits, in order
+    migsim.draw.draw_timeline("M85F9M6F2M", failing_step=-1)   # a schedule, one lane per task
+
+Each function takes ``ax=None`` (a new figure of the house size is made) and
+returns the axes; none calls ``plt.show()``. Artists carry a `gid` so that
+tests can find what was drawn: ``frame:<nid>:<pfn hex>`` for a frame,
+``band:<nid>:<pfn hex>`` for the band that shows what a locked frame holds,
+``owner:<nid>:<pfn hex>`` for the text in a frame, ``header:<nid>`` for a
+node's title line, ``node:<nid>`` for a node's block, ``pte:<address hex>``
+for a pte row's arrow (an annotation) or swap mark, ``rmap-head`` and
+``vma:<position>:<pid>`` for an rmap list's head and vmas, ``next:<position>``
+for the arrows along it, ``step:<index>:<label>`` for a timeline's boxes.
+
+`MachinePicture` keeps one `draw_machine` figure alive for a stepper: the
+layout is drawn once, and each update redraws only the frames (blitting), so
+that a step's picture costs milliseconds rather than a full redraw.
+
+The pieces: `style` (colours, sizes, figure and PNG helpers), `frames`
+(what a frame shows), and one module per picture: `machine`, `pagetable`,
+`rmap`, `timeline`. Import them from here.
+"""
+
+# _ptes and ALWAYS_IN_LEGEND stay reachable here (tests read them), outside __all__ as before.
+from .frames import _ptes, band_kind, frame_kind, frame_owner, frame_state, frame_users, migrating_pfns
+from .machine import MachinePicture, draw_machine, machine_figsize, node_header
+from .pagetable import draw_page_table, pte_kind
+from .rmap import draw_rmap, rmap_list
+from .style import (ALWAYS_IN_LEGEND, LANE_COLOURS, PALETTE, STATE_LABELS, STYLE, figsize, figure_png,
+                    offscreen, rgba_to_png, set_style)
+from .timeline import draw_timeline
+
+__all__ = ["PALETTE", "STYLE", "STATE_LABELS", "LANE_COLOURS", "set_style", "frame_state", "frame_kind",
+           "frame_owner", "frame_users", "migrating_pfns", "pte_kind", "band_kind", "node_header",
+           "figsize", "machine_figsize", "draw_machine", "draw_page_table", "rmap_list", "draw_rmap",
+           "draw_timeline", "MachinePicture", "offscreen", "rgba_to_png", "figure_png"]

@@ -1,0 +1,153 @@
+"""The house style (colours, fonts, sizes) and the figure, legend and PNG helpers every picture uses."""
+
+import io
+from contextlib import contextmanager
+
+import matplotlib.pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+
+# --- the house style ------------------------------------------------------------
+
+# Frame state -> colour (Okabe-Ito colours, readable by colour-blind students).
+PALETTE = {
+    "free": "#f0f0f0",
+    "anon": "#56b4e9",
+    "file": "#7fd1ae",
+    "swapcache": "#e69f00",
+    "locked": "#d55e00",
+    "migration": "#cc79a7",
+    "kernel": "#a0a0a0",
+}
+
+# What each state means, for legends (in PALETTE order).
+STATE_LABELS = {
+    "free": "free",
+    "anon": "anonymous",
+    "file": "page cache (file)",
+    "swapcache": "swap cache",
+    "locked": "locked",
+    "migration": "under migration",
+    "kernel": "allocated, no owner yet",
+}
+
+# States every legend lists; the others only when some frame is in them.
+ALWAYS_IN_LEGEND = ("free", "anon", "file", "swapcache", "locked")
+
+STYLE = {
+    "font": "DejaVu Sans",
+    "mono": "DejaVu Sans Mono",
+    "fontsize": 10,
+    "small": 7,               # labels inside frames, pfn row labels
+    "title": 12,
+    "columns": 8,             # frames per row of a node's block
+    "nodes_per_row": 2,       # node blocks side by side in draw_machine
+    "cell": 1.0,              # a frame's side, in data units
+    "gap": 0.14,              # space between frames
+    "inch_per_unit": 0.52,    # figure size: inches per data unit
+    "edge": "#555555",
+    "block": "#fafafa",       # a node block's background
+    "block_edge": "#888888",
+    "arrow": "#333333",
+    "swap_mark": "#e69f00",
+    "failing": "#d7191c",     # the step that broke the machine, in a timeline
+    "dpi": 100,
+}
+
+# One colour per task lane of a timeline (in lane order, then again).
+LANE_COLOURS = ("#56b4e9", "#7fd1ae", "#e69f00", "#cc79a7", "#a0a0a0", "#f0e442")
+
+
+def set_style():
+    """Set matplotlib's defaults to the house style (for a notebook's setup cell)."""
+    plt.rcParams.update({
+        "font.family": STYLE["font"],
+        "font.size": STYLE["fontsize"],
+        "axes.titlesize": STYLE["title"],
+        "figure.dpi": STYLE["dpi"],
+        "savefig.dpi": STYLE["dpi"],
+        "figure.facecolor": "white",
+        "legend.frameon": False,
+    })
+
+
+# --- figures, axes and legends -----------------------------------------------------------
+
+def figsize(width_units, height_units):
+    """The house figure size, in inches, for a drawing of width x height data units."""
+    u = STYLE["inch_per_unit"]
+    return (max(4.0, width_units * u), max(2.0, height_units * u))
+
+
+_OFFSCREEN = []          # non-empty inside `offscreen()`
+
+
+@contextmanager
+def offscreen():
+    """Inside this block, a drawing made without `ax` gets a figure outside pyplot.
+
+    Such a figure is never shown by a notebook and needs no closing; render
+    it with `figure_png(ax.figure)`. Widgets draw this way.
+    """
+    _OFFSCREEN.append(True)
+    try:
+        yield
+    finally:
+        _OFFSCREEN.pop()
+
+
+def _figure_axes(size):
+    """The axes of a new figure of `size` inches (pyplot's, unless offscreen)."""
+    if _OFFSCREEN:
+        fig = Figure(figsize=size, dpi=STYLE["dpi"])
+        FigureCanvasAgg(fig)
+        return fig.add_subplot()
+    _, ax = plt.subplots(figsize=size, dpi=STYLE["dpi"])
+    return ax
+
+
+def _new_axes(ax, width_units, height_units):
+    """`ax`, or the axes of a new figure sized for a drawing of width x height data units."""
+    if ax is not None:
+        return ax
+    return _figure_axes(figsize(width_units, height_units))
+
+
+def _legend_handles(states):
+    """One legend patch per state that is always listed or present in `states`."""
+    keys = [s for s in PALETTE if s in ALWAYS_IN_LEGEND or s in states]
+    return [Patch(facecolor=PALETTE[s], edgecolor=STYLE["edge"], label=STATE_LABELS[s]) for s in keys]
+
+
+def _swap_handle():
+    return Patch(facecolor="white", edgecolor=STYLE["swap_mark"], hatch="////", label="swap pte: type/offset")
+
+
+def _finish(ax, title, handles, legend_title=None):
+    """Equal aspect, no axis lines, the title at the left and the legend below."""
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title, fontsize=STYLE["title"], loc="left")
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles),
+              fontsize=STYLE["fontsize"] - 1, handlelength=1.2, columnspacing=1.2, frameon=False,
+              title=legend_title, title_fontsize=STYLE["fontsize"] - 1)
+
+
+# --- a figure as PNG bytes ---------------------------------------------------------------
+
+def rgba_to_png(buffer, size):
+    """PNG bytes of an RGBA buffer of `size` (width, height), quickly compressed."""
+    from PIL import Image
+    out = io.BytesIO()
+    Image.frombuffer("RGBA", size, buffer, "raw", "RGBA", 0, 1).convert("RGB").save(
+        out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+def figure_png(fig):
+    """PNG bytes of a whole figure, cropped to what is drawn."""
+    out = io.BytesIO()
+    fig.savefig(out, format="png", bbox_inches="tight", dpi=STYLE["dpi"])
+    return out.getvalue()

@@ -1,0 +1,73 @@
+"""The explorer view: run the explorer on a scenario, then open its shortest failing schedule."""
+
+import ipywidgets as widgets
+
+from .. import explore as explore_mod
+from .. import scenarios as scenarios_mod
+from ..errors import bad_value
+from .stepper import Stepper, _esc
+
+
+class ExplorerView:
+    """Run the explorer on a scenario at a step, show its counts, open the shortest failing schedule."""
+
+    def __init__(self, scenario, at, bound=2):
+        self.scenario, self.at = scenarios_mod.get(scenario), at
+        self.report, self.stepper = None, None
+        self.bound = widgets.IntSlider(value=bound, min=0, max=4, description="bound",
+                                       tooltip="preemptions allowed per schedule")
+        self.prune = widgets.Checkbox(value=True, description="prune commuting steps (DPOR)")
+        self.run_button = widgets.Button(description="explore", icon="search", button_style="primary")
+        self.counts = widgets.HTML("<i>not run yet</i>")
+        self.open_button = widgets.Button(description="open shortest failing schedule in the stepper",
+                                          icon="bug", disabled=True, layout=widgets.Layout(width="auto"))
+        self.stepper_box = widgets.VBox([])
+        self.run_button.on_click(lambda _: self.run())
+        self.open_button.on_click(lambda _: self.open_shortest())
+        sc = self.scenario
+        self.widget = widgets.VBox([
+            widgets.HTML(f"explore <b>{_esc(sc.name)}</b> at <code>{_esc(at)}</code> (bug {_esc(sc.bug)}): "
+                         f"{_esc(sc.title)}"),
+            widgets.HBox([self.bound, self.prune, self.run_button]), self.counts, self.open_button,
+            self.stepper_box])
+
+    def run(self):
+        """Explore with the chosen bound; the Report (the counts show when it is done)."""
+        self.counts.value = "<i>exploring ...</i>"       # sent to the front end before the run
+        self.open_button.disabled = True
+        self.report = explore_mod.explore(self.scenario, self.at, bound=self.bound.value,
+                                          prune=self.prune.value)
+        self.counts.value = "<br>".join(_esc(line) for line in self.counts_text().splitlines())
+        self.open_button.disabled = not self.report.failing
+        return self.report
+
+    def counts_text(self):
+        """The last report's counts as text."""
+        r = self.report
+        if r is None:
+            return "not run yet"
+        lines = [f"bound {r.bound}: {r.explored} explored, {r.pruned} pruned, {r.failing} failing, "
+                 f"{r.elapsed_s:.2f} s"]
+        if r.failing:
+            lines.append(f"shortest failing schedule: {r.shortest or '(empty)'} "
+                         f"({r.shortest_preemptions} preemptions): {r.shortest_error}")
+        else:
+            lines.append("no failing schedule within this bound")
+        return "\n".join(lines)
+
+    def open_shortest(self):
+        """A Stepper on the shortest failing schedule's last state (shown below the counts)."""
+        if self.report is None or not self.report.failing:
+            raise bad_value("report", self.report,
+                            "an exploration that found a failing schedule (run it first)")
+        self.stepper = Stepper(self.scenario, self.at, schedule=self.report.shortest, finish=True)
+        self.stepper_box.children = (self.stepper.widget,)
+        return self.stepper
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+    def __repr__(self):
+        return f"<ExplorerView {self.scenario.name} at {self.at}>"

@@ -91,23 +91,39 @@ def do_mmap_pgoff(k, file, length, prot, flags, pgoff):
 
 @mmap_c.function()
 def split_vma(k, mm, vma, addr, new_below):
-    """Cut `vma` at `addr`; the new vma takes the part below (new_below) or above."""
+    """Cut `vma` at `addr`; the new vma takes the part below (new_below) or above.
+
+    As vma_adjust does, the old vma shrinks and the new one is linked (mm list,
+    i_mmap, anon_vma) under the file's i_mmap_lock and the anon_vma lock, all
+    at once: an rmap walk on another CPU sees the vma whole or split, never a
+    range that no vma covers.
+    """
     new = VMA(mm, vma.vm_start, vma.vm_end, vma.vm_flags, vma.vm_page_prot, vma.vm_pgoff, vma.vm_file)
     new.anon_vma, new.vm_policy = vma.anon_vma, vma.vm_policy
     delta = (addr - vma.vm_start) >> pg.PAGE_SHIFT
     if new_below:
         new.vm_end = addr
-        vma.vm_start = addr
-        vma.vm_pgoff += delta
     else:
         new.vm_start = addr
         new.vm_pgoff += delta
+    mapping = vma.vm_file.i_mapping if vma.vm_file is not None else None
+    if mapping is not None:
+        yield from spin_lock(mapping.i_mmap_lock, k.who())
+    if vma.anon_vma is not None:
+        yield from spin_lock(vma.anon_vma.lock, k.who())
+    if new_below:
+        vma.vm_start = addr
+        vma.vm_pgoff += delta
+    else:
         vma.vm_end = addr
+    __vma_link_list(mm, new)                  # __insert_vm_struct: list, file, anon_vma
+    if mapping is not None:
+        mapping.i_mmap.insert(mapping.i_mmap.index(vma) + 1, new)
     if new.anon_vma is not None:
-        yield from spin_lock(new.anon_vma.lock, k.who())
         k.__anon_vma_link(new)
-        spin_unlock(new.anon_vma.lock)
-    yield from k.vma_link(mm, new, after=vma)
+        spin_unlock(vma.anon_vma.lock)
+    if mapping is not None:
+        spin_unlock(mapping.i_mmap_lock)
     return 0
 
 

@@ -4,7 +4,6 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import time
 
 import matplotlib
 
@@ -277,18 +276,3 @@ def test_process_without_ptes_draws_no_rows():
 
 
 # --- speed ----------------------------------------------------------------------------------
-
-def test_drawing_a_small_machine_is_fast():
-    k = machine()
-    p, _ = gcc_with_pages(k, 4)
-    draw.draw_machine(k)                       # warm up fonts
-    best = {}
-    for fn, args in ((draw.draw_machine, (k,)), (draw.draw_page_table, (k, p))):
-        times = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            fn(*args)
-            times.append(time.perf_counter() - t0)
-            plt.close("all")
-        best[fn.__name__] = min(times)
-    assert all(t < 0.15 for t in best.values()), best

@@ -3,7 +3,7 @@
 Simplified: I/O completes at once; the device is a dict slot -> bytes.
 """
 
-from ..include.linux.page_flags import (ClearPageDirty, SetPageUptodate, SetPageWriteback)
+from ..include.linux.page_flags import SetPageUptodate, SetPageWriteback
 from ..include.linux.swapops import swp_offset, swp_type
 from ..kbuild import kfile
 

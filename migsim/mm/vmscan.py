@@ -10,14 +10,14 @@ pages to the inactive list; no swap token, no laptop mode, no throttling.
 """
 
 from ..include.linux.list import list_add_tail, list_del, list_move
-from ..include.linux.mm import (PageAnon, get_page, page_cache_release, page_mapcount,
+from ..include.linux.mm import (PageAnon, get_page, page_mapcount,
                                 page_mapped, page_mapping, page_index, put_page)
 from ..include.linux.page_flags import (
     ClearPageActive, ClearPageDirty, ClearPageReclaim, SetPageLRU, ClearPagePrivate, ClearPageSwapCache, PageActive,
     PageChecked, PageDirty, PageError, PageLRU, PageMappedToDisk, PagePrivate, PageReferenced,
     PageSwapCache, PageUptodate, PageWriteback, SetPageActive, SetPageChecked, SetPageError,
     SetPageMappedToDisk, SetPageReclaim, SetPageReferenced, SetPageSwapCache, SetPageUptodate,
-    TestClearPageLRU, TestSetPageLocked)
+    TestSetPageLocked)
 from ..include.linux.rmap import SWAP_AGAIN, SWAP_FAIL, SWAP_SUCCESS
 from ..include.linux.sched import PF_SWAPWRITE
 from ..include.linux.spinlock import spin_lock, spin_unlock

@@ -96,7 +96,7 @@ page = k.nodes[0].pages[0]
 print(page)
 for field in ("pfn", "flags", "_count", "_mapcount", "mapping", "index", "private", "data"):
     print(f"{field:10} {getattr(page, field)!r}")
-ax = draw.draw_machine(k)"""),
+draw.show(draw.draw_machine(k))"""),
 
     ("md", """\
 ## 2. A process and its page table
@@ -161,7 +161,7 @@ node. The fourth page was never touched, so it has no pte."""),
     ("code", """\
 p.write(a + 0x1000, b"world")
 p.write(a + 0x2000, b"!")
-ax = draw.draw_page_table(k, p)"""),
+draw.show(draw.draw_page_table(k, p))"""),
 
     ("md", """\
 ## 3. fork and copy-on-write
@@ -190,7 +190,7 @@ for proc in (p, c):
     print(f"pid {proc.pid}: {k.pte(proc, a)}  reads {proc.read(a, 5)!r}")
 print(describe_page(k.page(p, a)))
 k.check()                            # every invariant of the machine holds
-ax = draw.draw_machine(k)"""),
+draw.show(draw.draw_machine(k))"""),
 
     ("md", """\
 ## 4. Swap
@@ -221,7 +221,7 @@ print(swap)
 v = swap.value
 print(f"present {v & 1}   type (bits 1-5) {(v >> 1) & 0x1f}   offset (bits 8-31) {v >> 8}")
 assert (v >> 1) & 0x1f == swap.swp_type and v >> 8 == swap.swp_offset
-ax = draw.draw_page_table(ks, db)"""),
+draw.show(draw.draw_page_table(ks, db))"""),
     ("md", """\
 Touching the page again faults, and the fault handler reads it back (*swap-in*). The page
 stays in the swap cache, keeping its slot, until the kernel decides to free it."""),
@@ -350,8 +350,8 @@ worker has no present pte right now."""),
     ("code", """\
 print(describe_page(km.nodes[0].pages[0]))
 print(describe_page(km.nodes[1].pages[0]))
-ax = draw.draw_machine(km)
-ax = draw.draw_page_table(km, w)"""),
+draw.show(draw.draw_machine(km))
+draw.show(draw.draw_page_table(km, w))"""),
     ("code", """\
 # let the task finish: the pte comes back, read-only, pointing to node 1
 while not t.done:

@@ -35,10 +35,10 @@ from .machine import MachinePicture, draw_machine, machine_figsize, node_header
 from .pagetable import draw_page_table, pte_kind
 from .rmap import draw_rmap, rmap_list
 from .style import (ALWAYS_IN_LEGEND, LANE_COLOURS, PALETTE, STATE_LABELS, STYLE, figsize, figure_png,
-                    offscreen, rgba_to_png, set_style)
+                    offscreen, rgba_to_png, set_style, show)
 from .timeline import draw_timeline
 
-__all__ = ["PALETTE", "STYLE", "STATE_LABELS", "LANE_COLOURS", "set_style", "frame_state", "frame_kind",
+__all__ = ["PALETTE", "STYLE", "STATE_LABELS", "LANE_COLOURS", "set_style", "show", "frame_state", "frame_kind",
            "frame_owner", "frame_users", "migrating_pfns", "pte_kind", "band_kind", "node_header",
            "figsize", "machine_figsize", "draw_machine", "draw_page_table", "rmap_list", "draw_rmap",
            "draw_timeline", "MachinePicture", "offscreen", "rgba_to_png", "figure_png"]

@@ -151,3 +151,13 @@ def figure_png(fig):
     out = io.BytesIO()
     fig.savefig(out, format="png", bbox_inches="tight", dpi=STYLE["dpi"])
     return out.getvalue()
+
+
+def show(ax):
+    """Show a picture in a notebook as a PNG image (no figure repr), and close its figure."""
+    from IPython.display import Image, display
+    import matplotlib.pyplot as plt
+    fig = ax.figure
+    png = figure_png(fig)
+    plt.close(fig)
+    display(Image(png))

@@ -40,18 +40,18 @@ def check(k, cow=False):
     in_flight = any(not t.done for t in k.tasks)
     free = {pfn for z in k.nodes for pfn in z.free}
     refs, maps, swaps = Counter(), Counter(), Counter()
-    k.all_pages = k.mem_map
+    pages = k.mem_map
     writable = _count_ptes(k, free, refs, maps, swaps)
     for pfn, pid, addr in writable if cow else ():   # a private page mapped writable is its owner's alone
         if maps[pfn] != 1:
             _bad(f"pid {pid}: private pte at 0x{addr:08x} is writable but pfn 0x{pfn:x} is mapped "
                  f"{maps[pfn]} times (a write would show in the other mappings)")
     _count_caches(k, free, refs, swaps)
-    _check_lists(k, free, refs)
-    _check_pages(k, free, refs, maps, in_flight)
+    _check_lists(k, pages, free, refs)
+    _check_pages(k, pages, free, refs, maps, in_flight)
     _check_swap(k, swaps, in_flight)
     if not in_flight:
-        _check_unlocked(k)
+        _check_unlocked(k, pages)
     _check_contents(k)
 
 
@@ -121,8 +121,8 @@ def _count_caches(k, free, refs, swaps):
                      f"which is {'free' if page.pfn in free else 'no longer in its page cache'}")
 
 
-def _check_lists(k, free, refs):
-    for page in k.all_pages:
+def _check_lists(k, pages, free, refs):
+    for page in pages:
         if page.pfn in free:
             if page.lru is not None:
                 _bad(f"free pfn 0x{page.pfn:x} is on list {page.lru.name}")
@@ -140,8 +140,8 @@ def _check_lists(k, free, refs):
                  f"{on.name if on is not None else 'no list'}")
 
 
-def _check_pages(k, free, refs, maps, in_flight):
-    for page in k.all_pages:
+def _check_pages(k, pages, free, refs, maps, in_flight):
+    for page in pages:
         pfn = page.pfn
         if pfn in free:
             if page._count or page._mapcount != -1 or page.flags or page.mapping is not None:
@@ -171,8 +171,8 @@ def _check_swap(k, swaps, in_flight):
         _bad(f"nr_swap_pages {k.nr_swap_pages} but {free_slots} slots are free")
 
 
-def _check_unlocked(k):
-    for page in k.all_pages:
+def _check_unlocked(k, pages):
+    for page in pages:
         if PageLocked(page):
             _bad(f"pfn 0x{page.pfn:x} left locked with no task running")
     for mm in k.mms:

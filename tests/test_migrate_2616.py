@@ -1,7 +1,5 @@
 """Page migration as 2.6.16 shipped it: through the swap cache."""
 
-import pytest
-
 import migsim
 from migsim import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL
 

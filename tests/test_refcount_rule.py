@@ -10,7 +10,7 @@ uses the page: -EAGAIN.
 import pytest
 
 import migsim
-from migsim.include.linux.mm import get_page, put_page
+from migsim.include.linux.mm import get_page
 from migsim.include.linux.page_flags import TestSetPageLocked
 from migsim.mm.filemap import new_private_list
 

@@ -77,7 +77,6 @@ def test_a_direct_call_that_must_wait_lets_the_paused_task_run():
     m = k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M")
     m.step()
     m.step()                                   # holds mmap_sem for reading
-    q = k.spawn("other")
     assert p.munmap(a, 1) == 0                 # needs mmap_sem for writing: M runs to the end first
     assert m.done and m.result == 0
     assert k.schedule.startswith("MM") and len(k.schedule) > 2

@@ -420,13 +420,10 @@ class MigsimMachine(RuleBasedStateMachine):
     @rule(data=st.data(), prot=st.sampled_from(["", "r", "rw"]))
     def mprotect(self, data, prot):
         pm = self.draw_proc(data)
-        if not pm.regions:
+        span = self.draw_range(data, pm)
+        if span is None:
             return
-        r = data.draw(st.sampled_from(pm.regions), label="region")
-        n = (r.end - r.start) // PAGE
-        first = data.draw(st.integers(0, n - 1), label="first page")
-        count = data.draw(st.integers(1, n - first), label="npages")
-        start = r.start + first * PAGE
+        start, count = span
         assert pm.p.mprotect(start, count, prot) == 0
         pm.carve(start, start + count * PAGE, lambda x: replace(x, prot=prot))
 
@@ -434,13 +431,10 @@ class MigsimMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def munmap(self, data):
         pm = self.draw_proc(data)
-        if not pm.regions:
+        span = self.draw_range(data, pm)
+        if span is None:
             return
-        r = data.draw(st.sampled_from(pm.regions), label="region")
-        n = (r.end - r.start) // PAGE
-        first = data.draw(st.integers(0, n - 1), label="first page")
-        count = data.draw(st.integers(1, n - first), label="npages")
-        start = r.start + first * PAGE
+        start, count = span
         assert pm.p.munmap(start, count) == 0
         pm.carve(start, start + count * PAGE)
 
@@ -492,16 +486,13 @@ class MigsimMachine(RuleBasedStateMachine):
     @rule(data=st.data(), mode=st.sampled_from(["bind", "interleave", "preferred"]))
     def mbind(self, data, mode):
         pm = self.draw_proc(data)
-        if not pm.regions:
+        span = self.draw_range(data, pm)
+        if span is None:
             return
-        r = data.draw(st.sampled_from(pm.regions), label="region")
-        n = (r.end - r.start) // PAGE
-        first = data.draw(st.integers(0, n - 1), label="first page")
-        count = data.draw(st.integers(1, n - first), label="npages")
         nodes = data.draw(st.sampled_from(NODESETS), label="nodes")
         self.migrated = True
         before = self.placement()
-        ret = pm.p.mbind(r.start + first * PAGE, count, mode, nodes, migsim.MPOL_MF_MOVE)
+        ret = pm.p.mbind(*span, mode, nodes, migsim.MPOL_MF_MOVE)
         self.note_moves('mbind', before)
         if self.k.nr_swap_pages <= 0 and ret:
             assert ret == -ENODEV, ret

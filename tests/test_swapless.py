@@ -80,7 +80,6 @@ def test_a_fault_on_a_migration_entry_waits_for_the_page_lock():
     p = k.spawn("gcc")
     a = p.mmap(1)
     p.write(a, b"wait")
-    q = k.spawn("other")
     m = k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M")
     while not k.pte(p, a).migration:
         m.step()

@@ -2,7 +2,8 @@
 
 from ..include.linux.list import PageList
 from ..include.linux.mm import get_page, page_cache_release
-from ..include.linux.page_flags import (ClearPageLocked, PageLocked, PageUptodate, PageWriteback,
+from ..include.linux.page_flags import (ClearPageLocked, ClearPageReclaim, PageLocked, PageUptodate,
+                                        PageWriteback, TestClearPageWriteback,
                                         TestSetPageLocked, SetPageLocked)
 from ..include.linux.spinlock import spin_lock, spin_unlock
 from ..errors import KernelBug
@@ -113,7 +114,6 @@ def new_private_list(name):
 @filemap.function()
 def end_page_writeback(k, page):
     """Writeback of a page finished: clear PG_writeback (and PG_reclaim)."""
-    from ..include.linux.page_flags import ClearPageReclaim, TestClearPageWriteback
     ClearPageReclaim(page)
     if not TestClearPageWriteback(page):
         raise KernelBug(f"end_page_writeback: pfn 0x{page.pfn:x} not under writeback", "mm/filemap.c")
@@ -122,7 +122,6 @@ def end_page_writeback(k, page):
 @filemap.function()
 def try_to_release_page(k, page, gfp_mask=None):
     """Ask the filesystem to drop a page's private data (buffers). 1 if gone."""
-    from ..include.linux.page_flags import PageLocked, PageWriteback
     if not PageLocked(page):
         raise KernelBug("try_to_release_page: page not locked", "fs/buffer.c")
     if PageWriteback(page):

@@ -5,6 +5,7 @@ order of distance (here: node number, wrapping round), as a zonelist would.
 Simplified: no watermarks, no per-CPU page lists, no buddy orders (order 0 only).
 """
 
+from ..include.linux.mm import put_page
 from ..kbuild import kfile
 
 page_alloc = kfile("mm/page_alloc.c")
@@ -25,5 +26,4 @@ def alloc_pages_node(k, nid, gfp_mask=None):
 @page_alloc.function()
 def __free_page(k, page):
     """Drop the caller's (only) reference to a page it allocated."""
-    from ..include.linux.mm import put_page
     put_page(page)

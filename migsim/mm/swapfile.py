@@ -8,7 +8,7 @@ swap_lock is not a scheduling point.
 """
 
 from ..include.asm_i386 import pgtable as pg
-from ..include.linux.mm import PageAnon, get_page, page_cache_release
+from ..include.linux.mm import PageAnon, get_page, page_cache_release, vma_address
 from ..include.linux.page_flags import (PageLocked, PagePrivate, PageSwapCache, PageWriteback,
                                         SetPageDirty, TestSetPageLocked)
 from ..include.linux.pgtable_walk import get_pte, set_pte_at
@@ -186,7 +186,6 @@ def unuse_pte(k, vma, addr, entry, page):
 @swapfile.function()
 def unuse_vma(k, vma, entry, page):
     """Restore the pte of `vma` that holds `entry` (at the page's address). 1 if found."""
-    from ..include.linux.mm import vma_address
     addr = vma_address(page, vma)
     if addr < 0:
         return 0

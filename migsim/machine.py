@@ -17,7 +17,7 @@ from .include.linux.pgtable_walk import get_pte
 from .include.linux.sched import CAP_SYS_ADMIN, CAP_SYS_NICE
 from .include.linux.spinlock import SpinLock
 from .include.linux.swap import SwapInfoArray
-from .sched import Task, expand
+from .sched import Task, parse, ready, replay
 from . import uapi
 
 MAX_NODES = 8
@@ -137,13 +137,13 @@ class Kernel:
 
     def _let_others_run(self, point):
         """A direct call waits: step the other tasks (in start order) until it can go on."""
-        ready = [t for t in self.tasks if not t.done and not t.blocked]
-        if not ready:
+        can = ready(self)
+        if not can:
             raise Deadlock(f"deadlock: {self.current.comm} waits in {point.name} on {point.what} "
                            f"and no task can run to release it")
         saved = self.current, self.running
         try:
-            ready[0].step()
+            can[0].step()
         finally:
             self.current, self.running = saved
 
@@ -213,24 +213,26 @@ class Kernel:
         return "".join(t.label for t in self.tasks if not t.done and not t.blocked)
 
     def replay(self, schedule):
-        """Step tasks by label, one scheduling point per letter ("MMFM...", or "M2FM" for short)."""
-        if not isinstance(schedule, str) or (schedule and not schedule[0].isalpha()):
-            raise bad_value("schedule", schedule, "a string of task labels, each maybe followed by a count")
-        schedule = expand(schedule)
-        for c in schedule:                    # every label must name a live task before any step
+        """Step tasks by a schedule: one scheduling point per letter ("MMFM...", or "M2FM" for short),
+        or by points ("F:anon_vma_link M F", see `sched.parse`).
+
+        A schedule that names a task that cannot run raises TaskError
+        (`sched.DoesNotApply`) saying where it stopped.
+        """
+        labels = [move.label for move in parse(schedule)]
+        for c in labels:                      # every label must name a live task before any step
             if self.task(c).done:
                 raise TaskError(f"bad schedule: {schedule!r}: task {c} has finished ({self.task(c).state}); "
                                 f"expected labels of unfinished tasks: {self.unfinished_labels() or 'none'}")
-        for c in schedule:
-            self.task(c).step()
+        replay(self, schedule)
 
     def run_tasks(self):
         """Step the runnable tasks round-robin (start order) until none can run."""
         while True:
-            ready = [t for t in self.tasks if not t.done and not t.blocked]
-            if not ready:
+            can = ready(self)
+            if not can:
                 return
-            for t in ready:
+            for t in can:
                 if not t.done and not t.blocked:
                     t.step()
 

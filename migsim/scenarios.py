@@ -12,10 +12,9 @@ invariants after every scheduling point, and reports what broke.
 
 from dataclasses import dataclass, field
 
-from .errors import KernelBug, MigsimError, SegmentationFault
+from .errors import MigsimError
 from .machine import Kernel
-from . import steps
-from .sched import compress, expand
+from . import sched, steps
 
 PAGE = 4096
 
@@ -54,9 +53,13 @@ class Outcome:
     failed: bool
     error: str = ""
     kernel: object = field(default=None, repr=False)
+    applies: bool = True     # False: the schedule names a task or point this step does not have
+    stopped: str = ""        # then: where and why it stopped
 
     def __str__(self):
         verdict = f"FAILS: {self.error}" if self.failed else "ok"
+        if not self.applies:
+            verdict = self.stopped
         return f"{self.scenario} at {self.at}, schedule {self.schedule or '(none)'}: {verdict}"
 
 
@@ -189,25 +192,25 @@ def get(name):
 
 
 def run(scenario, at, schedule="", check_every_step=True):
-    """Replay `schedule`, let the tasks finish in label order, then the ending. An Outcome."""
+    """Replay `schedule`, let the tasks finish in start order, then the ending. An Outcome.
+
+    `schedule` is task letters ("M85F9M6F2M") or scheduling points
+    ("M@remove_migration_ptes#2 F@copy_one_pte M F", see `sched.parse`). One
+    that names a task that cannot run here, or a point its task never meets,
+    gives an Outcome that does not apply (`.applies` False, `.stopped` says
+    where); the outcome's `.schedule` is the letters that ran.
+    """
     scenario = get(scenario)
+    sched.parse(schedule)                    # a malformed schedule is a mistake, before any build
     k, ctx = scenario.build(at)
-    done = []
+    start = len(k.schedule)
+    check = k.check if check_every_step else None
     try:
-        for label in expand(schedule):
-            k.task(label).step()
-            done.append(label)
-            if check_every_step:
-                k.check()
-        while True:
-            ready = [t for t in k.tasks if not t.done and not t.blocked]
-            if not ready:
-                break
-            ready[0].step()
-            done.append(ready[0].label)
-            if check_every_step:
-                k.check()
+        sched.replay(k, schedule, after_step=check)
+        sched.run(k, after_step=check)
         scenario.finish(k, ctx)
-    except (KernelBug, SegmentationFault) as e:
-        return Outcome(scenario.name, at, compress("".join(done)), True, str(e), k)
-    return Outcome(scenario.name, at, compress("".join(done)), False, "", k)
+    except sched.DoesNotApply as e:
+        return Outcome(scenario.name, at, e.ran, False, "", k, applies=False, stopped=str(e))
+    except sched.FAILURES as e:
+        return Outcome(scenario.name, at, sched.compress(k.schedule[start:]), True, str(e), k)
+    return Outcome(scenario.name, at, sched.compress(k.schedule[start:]), False, "", k)

@@ -210,7 +210,7 @@ class Kernel:
         return "".join(t.label for t in self.tasks if not t.done)
 
     def runnable_labels(self):
-        return "".join(t.label for t in self.tasks if not t.done and not t.blocked)
+        return "".join(t.label for t in ready(self))
 
     def replay(self, schedule):
         """Step tasks by a schedule: one scheduling point per letter ("MMFM...", or "M2FM" for short),

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 
 from .errors import KernelBug, OutOfMemory, SegmentationFault, TaskError, bad_value
 
-# What ends a run of kernel paths as a failure. A KernelBug is the simulated
-# kernel's own; a SegmentationFault is a process touching memory it should
-# have (a lost mapping). OutOfMemory counts too: the scenarios' machines are
-# sized for what they do, so running out means pages were leaked or never
-# freed, and left uncaught it would end a whole exploration instead of
-# marking one schedule.
+# What ends a run of a scenario as a failure (scenarios.run, the explorer, the
+# widgets). A KernelBug is the simulated kernel's own; a SegmentationFault is
+# a process losing memory it had mapped. OutOfMemory counts too: a
+# scenario's machine is sized for what it does, so running out there means
+# pages were leaked, and left uncaught it would end a whole exploration
+# instead of marking one schedule. (In a random workload, such as the
+# Hypothesis walks, running out is a fair answer of the kernel, not a bug.)
 FAILURES = (KernelBug, SegmentationFault, OutOfMemory)
 
 
@@ -275,7 +276,8 @@ def parse(schedule):
     ``L@name`` runs task L until it reaches `name` (a scheduling point or a
     kernel function), ``L:name`` until it has passed it (``L:name#2``: the
     second time), a bare ``L`` as far as it goes. A move whose task blocks on
-    the way ends there; the next move goes on from that state. A letter
+    the way ends there; the next move goes on from that state (a move whose
+    task cannot run at its start does not apply, as in a letter schedule). A letter
     schedule replays one exact interleaving of one build; a point schedule
     says what the interleaving means, so it replays at every step of the
     series where those points exist.

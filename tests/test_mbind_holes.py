@@ -75,3 +75,17 @@ def test_vma_migratable_refuses_locked_io_huge_pfnmap_and_reserved_vmas(flag):
     vma.vm_flags &= ~getattr(mm_h, flag)
     assert p.mbind(a, 2, "bind", [1], migsim.MPOL_MF_MOVE) == 0
     assert [k.page(p, a + i * PAGE).node for i in range(2)] == [1, 1]
+
+
+@pytest.mark.parametrize("at", ["v2.6.16", "swapless-core"])
+def test_mbind_over_part_of_a_vma_gives_the_policy_to_that_part_only(at):
+    k, p, a, b = two_vmas_and_a_hole(at)
+    assert p.mbind(b + PAGE, 1, "bind", [1], migsim.MPOL_MF_MOVE) == 0
+    inside, below = k.find_vma(p.mm, b + PAGE), k.find_vma(p.mm, b)
+    assert (inside.vm_start, inside.vm_end) == (b + PAGE, b + 2 * PAGE) and inside.vm_policy.nodes == {1}
+    assert below.vm_end == b + PAGE and below.vm_policy is None
+    assert [k.page(p, b + i * PAGE).node for i in range(2)] == [0, 1]
+    assert p.mbind(a, 1, "interleave", [0, 1]) == 0         # a split at the end, none at the start
+    first, rest = k.find_vma(p.mm, a), k.find_vma(p.mm, a + PAGE)
+    assert first.vm_end == a + PAGE and first.vm_policy.policy == 3 and rest.vm_policy is None
+    k.check()

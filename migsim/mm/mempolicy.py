@@ -270,12 +270,10 @@ def mbind_range(k, vma, start, end, new):
     mm = vma.vm_mm
     for v in [v for v in mm.mmap if v.vm_end > start and v.vm_start < end]:
         if v.vm_start < start:
-            yield from k.split_vma(mm, v, start, 0)
-            v = k.find_vma(mm, start)
+            yield from k.split_vma(mm, v, start, 1)   # the part below start becomes a new vma
         if v.vm_end > end:
-            yield from k.split_vma(mm, v, end, 1)
-            v = k.find_vma(mm, max(start, v.vm_start))
-        v.vm_policy = new
+            yield from k.split_vma(mm, v, end, 0)     # the part from end on becomes a new vma
+        v.vm_policy = new                             # v now covers only what lies in the range
     return 0
 
 

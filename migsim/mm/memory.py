@@ -9,8 +9,8 @@ page), no nonlinear (pte_file) mappings, I/O completes at once.
 """
 
 from ..include.asm_i386 import pgtable as pg
-from ..include.linux.mm import (VM_HUGETLB, VM_PFNMAP, VM_SHARED, VM_WRITE, PageAnon, get_page, is_cow_mapping,
-                                page_cache_release, page_mapcount)
+from ..include.linux.mm import (VM_HUGETLB, VM_PFNMAP, VM_SHARED, VM_WRITE, PageAnon, get_page,
+                                is_cow_mapping, page_cache_release, page_mapcount)
 from ..include.linux.page_flags import PageSwapCache, PageUptodate, TestSetPageLocked
 from ..include.linux.pgtable_walk import get_pte, pte_clear, ptes_in_range, set_pte_at
 from ..include.linux.spinlock import spin_lock, spin_unlock

@@ -146,7 +146,7 @@ FORK_RACE = Scenario(
            "vmas at the head, remove_migration_ptes can visit the new child before the copy and "
            "the parent after it, so the new child keeps a migration entry for a page that is gone."),
     build=_build_fork_race, finish=_finish_touch_all,
-    schedule="M85F9M6F2M", lives=("swapless-core",),
+    schedule="M85F7M6F2M", lives=("swapless-core",),
     signature=r"migration entry .* for unlocked pfn|include/linux/swapops\.h")
 
 COW_FORK = Scenario(
@@ -156,7 +156,7 @@ COW_FORK = Scenario(
            "entry read-only in both, but passes SWP_MIGRATION_READ (30) as 'write?': both get "
            "write entries, and once migration ends, writable ptes to the same new page."),
     build=_build_cow, finish=_finish_grandchild_writes,
-    schedule="M85F11", lives=("swapless-core", "fork-race-fix"),
+    schedule="M85F9", lives=("swapless-core", "fork-race-fix"),
     signature=r"\(parent\) reads wrong data")
 
 SWAPON_OVERFLOW = Scenario(

@@ -377,7 +377,7 @@ parent's page table. What does the new child get, and does anything break?"""),
 from IPython.display import display
 from migsim import scenarios, widgets
 
-stepper = widgets.Stepper(scenarios.FORK_RACE, "v2.6.16", schedule="M110F11M28", finish=True)
+stepper = widgets.Stepper(scenarios.FORK_RACE, "v2.6.16", schedule="M110F9M28", finish=True)
 display(stepper)"""),
     ("md", """\
 The final state as text (what the stepper shows at its last state). The child copied

@@ -16,7 +16,7 @@ class Stepper:
     """Step a scenario's tasks one scheduling point at a time, back, play, and slide through states.
 
     ``Stepper(scenario, at)`` starts at the scenario's first state;
-    ``Stepper(scenario, at, schedule="M85F9M6F2M")`` opens a recorded
+    ``Stepper(scenario, at, schedule="M85F7M6F2M")`` opens a recorded
     schedule (for instance the explorer's shortest failing one) on its last
     state; `finish=True` also runs the scenario's ending if the tasks are
     over. `picture` chooses the first picture ("machine", "timeline",

@@ -194,7 +194,7 @@ def get(name):
 def run(scenario, at, schedule="", check_every_step=True):
     """Replay `schedule`, let the tasks finish in start order, then the ending. An Outcome.
 
-    `schedule` is task letters ("M85F9M6F2M") or scheduling points
+    `schedule` is task letters ("M85F7M6F2M") or scheduling points
     ("M@remove_migration_ptes#2 F@copy_one_pte M F", see `sched.parse`). One
     that names a task that cannot run here, or a point its task never meets,
     gives an Outcome that does not apply (`.applies` False, `.stopped` says

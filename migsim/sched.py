@@ -271,7 +271,7 @@ _MOVE = re.compile(r"([A-Za-z])(?:([:@])([A-Za-z_][A-Za-z0-9_]*)(?:#([1-9]\d*))?
 def parse(schedule):
     """The moves of a schedule, in one of two forms.
 
-    Letters: "M85F9M6F2M" (a label, then maybe a count: that many steps).
+    Letters: "M85F7M6F2M" (a label, then maybe a count: that many steps).
     Points: moves separated by spaces, "M@remove_migration_ptes#2 F@copy_one_pte M F":
     ``L@name`` runs task L until it reaches `name` (a scheduling point or a
     kernel function), ``L:name`` until it has passed it (``L:name#2``: the

@@ -19,7 +19,7 @@ class Recording:
         self.scenario = scenarios_mod.get(scenario)
         self.at = at
         if not isinstance(schedule, str) or (schedule and not schedule[0].isalpha()):
-            raise bad_value("schedule", schedule, "a schedule string such as 'M85F9M6F2M'")
+            raise bad_value("schedule", schedule, "a schedule string such as 'M85F7M6F2M'")
         self.history, self.names = [], []
         if by_points(schedule):
             schedule = self._letters(schedule)

@@ -43,7 +43,7 @@ def show_state(k, p, title, out):
         print(f"  {vma.describe()}", file=out)
         for addr in range(vma.vm_start, vma.vm_end, PAGE):
             pte = k.pte(p, addr)
-            page = k.page(p, addr)
+            page = k.page(p, addr, default=None)
             where = f"  node {page.node}" if page is not None else ""
             print(f"    {addr:08x}: {pte}{where}", file=out)
     print("  pages in use:", file=out)

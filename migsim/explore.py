@@ -21,7 +21,7 @@ import random
 import time
 from dataclasses import dataclass
 
-from .errors import KernelBug, SegmentationFault
+from .errors import KernelBug, SegmentationFault, bad_value, check_int
 from .scenarios import get
 from .sched import compress
 
@@ -323,6 +323,10 @@ def explore(scenario, at, bound=2, prune=True, limit=20000):
     explored once (DPOR); without it, every schedule within the bound is run.
     """
     scenario = get(scenario)
+    check_int("bound (preemptions)", bound, 0)
+    check_int("limit (schedules)", limit, 1)
+    if not isinstance(prune, bool):
+        raise bad_value("prune", prune, "True or False")
     if not prune:
         return _explore_plain(scenario, at, bound, limit)
     report = Report(scenario.name, at, bound, True)

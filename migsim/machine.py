@@ -241,8 +241,7 @@ class Kernel:
         """A new process called `comm` with an empty address space, on `node`."""
         from .include.linux.sched import MM
         from .process import Process
-        if not isinstance(comm, str) or not comm or len(comm) > 15:
-            raise bad_value("comm (process name)", comm, "a non-empty string of at most 15 characters")
+        uapi.check_comm(comm)
         check_int("node", node, 0, len(self.nodes) - 1)
         check_int("uid", uid, 0, 65535)
         caps = (CAP_SYS_ADMIN, CAP_SYS_NICE) if uid == 0 else ()

@@ -10,7 +10,7 @@ holds; a blocked task says what it waits on.
 Simplified: one task per CPU, no preemption between points, no timer.
 """
 
-from .errors import KernelBug, TaskError
+from .errors import KernelBug, TaskError, bad_value
 
 
 class Point:
@@ -62,6 +62,9 @@ def sched(name, *objs):
 
 def expand(schedule):
     """'M3F2M' -> 'MMMFFM': a label followed by a count stands for that many steps."""
+    if not isinstance(schedule, str) or schedule[:1].isdigit():
+        raise bad_value("schedule", schedule, "a string of task labels, each maybe followed by a count, "
+                                              "such as 'M85F9M6F2M'")
     out, i = [], 0
     while i < len(schedule):
         label, j = schedule[i], i + 1

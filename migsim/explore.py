@@ -349,6 +349,10 @@ def explore(scenario, at, bound=2, prune=True, limit=20000, progress=None, every
     (`report.stopped` then says so).
     """
     scenario = get(scenario)
+    check_int("bound (preemptions)", bound, 0)
+    check_int("limit (schedules)", limit, 1)
+    if not isinstance(prune, bool):
+        raise bad_value("prune", prune, "True or False")
     counter = _Progress(Report(scenario.name, at, bound, prune), progress, every, limit)
     if not prune:
         report = _explore_plain(scenario, at, bound, counter)

@@ -80,7 +80,7 @@ def _family(at, seed, npages=2, own=8):
     a = parent.mmap(npages)
     for i in range(npages):
         parent.write(a + i * PAGE, b"family %d" % i)
-    child = parent.fork()
+    child = parent.fork(comm="child")
     for i in range(own):
         child.write(scratch + i * PAGE, b"child's own %d" % i)
     if _needs_swap(at):
@@ -91,7 +91,7 @@ def _family(at, seed, npages=2, own=8):
 def _build_fork_race(at):
     k, parent, child, a = _family(at, seed=12)
     k.start(k.sys_migrate_pages, child.pid, [0], [1], label="M")
-    k.start(parent.fork, label="F")
+    k.start(parent.fork, label="F", comm="new child")
     return k, {"a": a}
 
 
@@ -106,15 +106,15 @@ def _finish_touch_all(k, ctx):
 def _build_cow(at):
     k, parent, child, a = _family(at, seed=13)
     k.start(k.sys_migrate_pages, child.pid, [0], [1], label="M")
-    k.start(parent.fork, label="F")
+    k.start(parent.fork, label="F", comm="new child")
     return k, {"a": a, "parent": parent}
 
 
 def _finish_grandchild_writes(k, ctx):
-    """The newest child writes its private copy; the parent must not see it."""
+    """The new child writes its private copy; the parent must not see it."""
     k.check()
-    grandchild = max(k.tasks_by_pid.values(), key=lambda p: p.pid)
-    grandchild.write(ctx["a"], b"CHILD!")
+    new_child = max(k.tasks_by_pid.values(), key=lambda p: p.pid)
+    new_child.write(ctx["a"], b"CHILD!")
     k.check()
 
 

@@ -79,6 +79,9 @@ def sched(name, *objs):
 
 def expand(schedule):
     """'M3F2M' -> 'MMMFFM': a label followed by a count stands for that many steps."""
+    if not isinstance(schedule, str) or schedule[:1].isdigit():
+        raise bad_value("schedule", schedule, "a string of task labels, each maybe followed by a count, "
+                                              "such as 'M85F7M6F2M'")
     out, i = [], 0
     while i < len(schedule):
         label, j = schedule[i], i + 1

@@ -251,6 +251,13 @@ def test_every_picture_choice_draws_and_the_dump_is_the_machines():
     assert s.rec.k.dump() in html.unescape(s.dump_html.value)
 
 
+def test_the_scenarios_processes_are_named_for_who_they_are():
+    s = widgets.Stepper(FORK, AT, schedule=FORK.schedule[:-1])
+    offered = [text for text, value in s.picture.options if value.startswith("pid ")]
+    assert offered == ["page table of pid 100 (parent)", "page table of pid 101 (child)",
+                       "page table of pid 102 (new child)"]
+
+
 def test_display_text_is_short_and_stable():
     s = widgets.Stepper(FORK, AT)
     bundle = s._repr_mimebundle_()

@@ -5,6 +5,7 @@ import html
 import ipywidgets as widgets
 
 from .. import draw
+from ..errors import bad_value
 from .recording import FINISH, Recording
 
 
@@ -25,6 +26,9 @@ class Stepper:
 
     def __init__(self, scenario, at, schedule="", finish=False, picture="machine"):
         self.rec = Recording(scenario, at, schedule, finish)
+        pictures = [value for _, value in self._picture_options()]
+        if picture not in pictures:
+            raise bad_value("picture", picture, f"one of {', '.join(map(repr, pictures))}")
         self.chosen = None
         self._quiet = False                   # True while the code (not the user) sets widget values
         self._machine = None
@@ -65,8 +69,7 @@ class Stepper:
             rows.append(widgets.HTML("<i>no tasks: the scenario's ending is its only step</i>"))
         self.picture = widgets.Dropdown(description="picture", options=self._picture_options(),
                                         layout=widgets.Layout(width="420px"))
-        if picture in dict(self.picture.options).values():
-            self.picture.value = picture
+        self.picture.value = picture
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.dump_html = widgets.HTML("")
         self.back_button.on_click(lambda _: self.back())

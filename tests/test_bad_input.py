@@ -653,7 +653,7 @@ def test_fork_with_a_bad_name_for_the_child(rig, comm):
 @pytest.mark.parametrize("schedule", [85, None, ["M", "F"], "85F9"])
 def test_run_a_scenario_with_a_schedule_that_is_not_one(rig, schedule):
     msg = raises(MigsimError, scenarios.run, "fork_race", "swapless-core", schedule)
-    assert_names(msg, f"schedule: {schedule!r}", "a string of task labels", "'M85F9M6F2M'")
+    assert_names(msg, f"schedule: {schedule!r}", "a string of task labels")
     assert_unchanged(rig)
 
 

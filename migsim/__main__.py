@@ -69,6 +69,8 @@ def main(argv=None, out=sys.stdout):
     except MigsimError as e:
         ap.error(str(e))
     print(f"migsim demo — {k.STEP.badge()} — seed {args.seed}", file=out)
+    if k.STEP.release == steps.RC1_MERGE:
+        print("(mainline in the middle of 2.6.18-rc1's merge, June 2006: not the v2.6.18 release)", file=out)
     if steps.INDEX[args.at] < steps.INDEX["swapless-core"]:
         print(f"swapon: {k.sys_swapon(32)} (at this step anonymous pages migrate through swap)", file=out)
     else:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from . import kbuild
 from .errors import MigsimError
-from .steps import IDS, INDEX, STEPS
+from .steps import IDS, INDEX, RC1_MERGE, STEPS
 
 
 class Text(str):
@@ -141,10 +141,24 @@ def diff(id_):
 
 
 def cover():
-    """The series like a cover letter: one line per step."""
-    lines = ["[PATCH 00/%02d] Page migration, 2.6.16 -> 2.6.18, replayed" % (len(STEPS) - 1), ""]
-    for i, s in enumerate(STEPS):
-        lines.append(f"{i:2d} {s.id:<22} {s.commit[:12]}  {s.release:<7} {s.title}")
+    """The series like a cover letter: one line per step.
+
+    The course's patches are numbered; a context patch (a mainline commit that
+    sits between two of them, so that each diff shows only its own patch) is
+    marked "ctx" instead of a number.
+    """
+    course = [s for s in STEPS if not s.context]
+    lines = ["[PATCH 00/%02d] Page migration, 2.6.16 -> 2.6.18, replayed" % (len(course) - 1), ""]
+    n = 0
+    for s in STEPS:
+        number = "ctx" if s.context else f"{n:3d}"
+        n += not s.context
+        lines.append(f"{number} {s.id:<22} {s.commit[:12]:<12}  {s.release:<22} {s.title}")
+    lines += ["", "ctx: a context patch, mainline between two of the course's patches."]
+    mid = [s.id for s in STEPS if s.release == RC1_MERGE]
+    if mid:
+        lines.append(f"{mid[0]} .. {mid[-1]}: mainline in the middle of 2.6.18-rc1's merge "
+                     "(June 2006), not the v2.6.18 release.")
     return Text("\n".join(lines), "diff")
 
 

@@ -7,6 +7,10 @@ Summaries are our own words; titles are the one-line git titles.
 
 from dataclasses import dataclass
 
+# Steps 12-15 are not a release: mainline while 2.6.18-rc1 was being merged, with the
+# rest of 2.6.18's migration work still to come after them.
+RC1_MERGE = "2.6.18-rc1 (June 2006)"
+
 
 @dataclass(frozen=True)
 class Step:
@@ -19,13 +23,16 @@ class Step:
     release: str
     files: tuple
     summary: str
+    context: bool = False    # a mainline commit between the course's patches, not one of its twelve
 
     def __repr__(self):
-        return f"<Step {self.id}: {self.title} ({self.commit[:12]}, {self.release})>"
+        mark = ", context" if self.context else ""
+        return f"<Step {self.id}: {self.title} ({self.commit[:12]}, {self.release}{mark})>"
 
     def badge(self):
         """One line naming the step, for notebook title cells and dumps."""
-        return f"[{self.id}] {self.title} — {self.commit[:12]}, Linux {self.release}"
+        mark = " (context patch)" if self.context else ""
+        return f"[{self.id}] {self.title}{mark} — {self.commit[:12]}, Linux {self.release}"
 
 
 STEPS = (
@@ -80,6 +87,22 @@ STEPS = (
             "that tried to link against swap_page."),
     ),
     Step(
+        id="fixups",
+        title="Some page migration fixups",
+        commit="e23ca00bf1b1c6c0f04702cb4d29e275ab8dc330",
+        authors=("Christoph Lameter",),
+        release="2.6.17",
+        files=("mm/migrate.c",),
+        summary=(
+            "Committed the same day as the unexport. Besides a duplicated include "
+            "and a stale comment, it mends one failure path of "
+            "migrate_page_remove_references that the reorg brought back with the "
+            "old convention: a page still mapped after try_to_unmap answered 1, "
+            "which migrate_pages takes for a permanent failure, instead of "
+            "-EAGAIN, which asks for another pass."),
+        context=True,
+    ),
+    Step(
         id="dirty-fallback",
         title="page migration: Fix fallback behavior for dirty pages",
         commit="4c28f81193b6778f7b49090930d88e6d12bcb928",
@@ -96,6 +119,36 @@ STEPS = (
             "-EPERM, a page still mapped is retried) and only then looks at "
             "PageDirty, so the page is written out before it can move. Also in "
             "2.6.16.17."),
+    ),
+    Step(
+        id="redo-fault",
+        title="Page Migration: Make do_swap_page redo the fault",
+        commit="4da5eda0dca9",                 # abbreviated: the full id is in the 2.6.18 log
+        authors=("Christoph Lameter",),
+        release="2.6.18",
+        files=("mm/memory.c",),
+        summary=(
+            "do_swap_page found its page by the swap entry it had read from the "
+            "pte, and when the locked page turned out to have left the swap cache "
+            "(migration had moved it) it looked the same entry up again, without "
+            "reading the pte again, although migration might have replaced that "
+            "pte and reused the slot. The retry loop goes: the existing check that "
+            "the pte is unchanged backs the fault out, and the access faults anew."),
+        context=True,
+    ),
+    Step(
+        id="rename-migration",
+        title='page migration cleanup: rename "ignrefs" to "migration"',
+        commit="7352349a19e84b28f10668eca9cbb6bbbfa9d38e",
+        authors=("Christoph Lameter",),
+        release="2.6.18",
+        files=("mm/rmap.c",),
+        summary=(
+            "try_to_unmap's second argument said what it did (ignore the "
+            "references of young ptes), not who asks for it: it is renamed "
+            "'migration' in try_to_unmap and the helpers it calls. A rename only; "
+            "a young pte still does not stop migration, a VM_LOCKED vma still does."),
+        context=True,
     ),
     Step(
         id="group-functions",
@@ -230,7 +283,7 @@ STEPS = STEPS + (
         title="Swapless page migration: modify core logic",
         commit="6c5240ae7f48c83fcaa8e24fa63e7eb09aba5651",
         authors=("Christoph Lameter",),
-        release="2.6.18",
+        release=RC1_MERGE,
         files=("mm/migrate.c", "mm/Kconfig"),
         summary=(
             "Migration without swap. An anonymous page outside the swap cache "
@@ -246,7 +299,7 @@ STEPS = STEPS + (
         title="swapless page migration: fix swapops.h:97 BUG (folded into 0697212a)",
         commit="0697212a411c1dae03c27845f2de2f3adb32c331",
         authors=("Hugh Dickins",),
-        release="2.6.18",
+        release=RC1_MERGE,
         files=("mm/rmap.c",),
         summary=(
             "Hugh Dickins' fix, folded into the merged migration-entries "
@@ -262,7 +315,7 @@ STEPS = STEPS + (
         title="swapless page migration: fix fork corruption (folded into 0697212a)",
         commit="0697212a411c1dae03c27845f2de2f3adb32c331",
         authors=("Hugh Dickins",),
-        release="2.6.18",
+        release=RC1_MERGE,
         files=("mm/memory.c",),
         summary=(
             "Hugh Dickins' second fix. At fork, copy_one_pte must make a write "
@@ -279,7 +332,7 @@ STEPS = STEPS + (
         title="fix folded into 0697212a: sys_swapon checks type >= MAX_SWAPFILES",
         commit="0697212a411c1dae03c27845f2de2f3adb32c331",
         authors=("Hugh Dickins",),
-        release="2.6.18",
+        release=RC1_MERGE,
         files=("mm/swapfile.c",),
         summary=(
             "Hugh Dickins' third fix. sys_swapon refused a new area only when "

@@ -129,3 +129,13 @@ def test_demo_is_deterministic():
 def test_demo_rejects_an_unknown_step_with_the_valid_ones():
     r = subprocess.run([sys.executable, "-m", "migsim", "--at", "2.6.99"], capture_output=True, text=True)
     assert r.returncode == 2 and "2.6.99" in r.stderr and "v2.6.16" in r.stderr
+
+
+@pytest.mark.parametrize("at, header", [
+    ("swapon-fix", "Linux 2.6.18-rc1 (June 2006) — seed 2006\n(mainline in the middle of 2.6.18-rc1's merge"),
+    ("v2.6.16", "Linux 2.6.16 — seed 2006\nswapon: "),
+    ("redo-fault", "(context patch) — 4da5eda0dca9, Linux 2.6.18 — seed 2006\nswapon: ")])
+def test_demo_header_says_what_tree_the_step_is(at, header):
+    out = io.StringIO()
+    main(["--at", at, "--pages", "1", "--quiet"], out=out)
+    assert header in out.getvalue().split("\n== before")[0]

@@ -35,6 +35,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 import migsim
 from migsim import scenarios
+from migsim.include.linux.swap import stale_slot
 
 PAGE = 4096
 ZERO = bytes(PAGE)
@@ -43,7 +44,6 @@ ENOMEM, ENODEV, EPERM, ESRCH, EINVAL = 12, 19, 1, 3, 22
 MAX_PROCS = 6
 MAX_SWAP_AREAS = 3
 LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"     # one letter per task
-SWAP_BASED = lambda at: migsim.steps.INDEX[at] < migsim.steps.INDEX["swapless-core"]   # noqa: E731
 KNOWN_BUG_A = re.compile(r"l\d: its own dirty list points at pfn 0x[0-9a-f]+, "
                          r"which is (free|no longer in its page cache)")
 FILES = (("e0", 6, "ext2"), ("l0", 6, "listfs"), ("e1", 3, "ext2"), ("l1", 3, "listfs"))
@@ -161,12 +161,13 @@ class MigsimMachine(RuleBasedStateMachine):
         fallback path moves a listfs page that was dirty only in a pte; try_to_unmap
         dirties it onto listfs's own list, and the old page is freed while still on it.
 
-        The fork race of §4.B, in its swap-based form: anon_vma_link puts a forked
-        child's vma at the head of the anon_vma list, so remove_from_swap can visit
-        the child before fork copies the parent's swap pte into it; the child keeps
-        that swap entry after delete_from_swap_cache, and reads a slot that was never
-        written (zeroes). Excused only for the child of a fork in flight in this rule,
-        at a swap pte whose entry is neither in the swap cache nor on the device.
+        The fork race of §4.B, in its swap-based form (scenarios.FORK_RACE_QUIET):
+        anon_vma_link puts a forked child's vma at the head of the anon_vma list, so
+        remove_from_swap can visit the child before fork copies the parent's swap pte
+        into it; the child keeps that swap entry after delete_from_swap_cache, and reads
+        a slot that was never written (a previous boot's bytes). Excused only for the
+        child of a fork in flight in this rule, at a swap pte whose entry is neither in
+        the swap cache nor written on the device.
         """
         lives = lambda scenario: self.STEP in scenario.lives             # noqa: E731
         try:
@@ -176,7 +177,7 @@ class MigsimMachine(RuleBasedStateMachine):
                 self.known_bug = str(e)
                 event(f"{self.STEP}: bug A (dirty page on the fallback path) reproduced")
                 return
-            if self.forking and SWAP_BASED(self.STEP) and self.orphaned_swap_pte(str(e)):
+            if self.forking and lives(scenarios.FORK_RACE_QUIET) and self.orphaned_swap_pte(str(e)):
                 self.known_bug = str(e)
                 event(f"{self.STEP}: fork race (a swap pte orphaned in the child) reproduced")
                 return
@@ -192,9 +193,9 @@ class MigsimMachine(RuleBasedStateMachine):
             raise
 
     def orphaned_swap_pte(self, message):
-        """Is `message` a wrong read by a child being forked, at a swap pte nothing backs?"""
+        """Is `message` bug B's quiet form: a child being forked reads a slot never written?"""
         m = re.search(r"pid (\d+) \(.*\) reads wrong data at 0x([0-9a-f]+)", message)
-        if m is None:
+        if m is None or not re.search(scenarios.FORK_RACE_QUIET.signature, message):
             return False
         pid, addr = int(m.group(1)), int(m.group(2), 16)
         child = self.k.tasks_by_pid.get(pid)
@@ -203,7 +204,7 @@ class MigsimMachine(RuleBasedStateMachine):
         pte = self.k.pte(child, addr)
         if not pte.swap or pte.swp_entry in self.k.swapper_space.page_tree:
             return False
-        return self.k.swap_info[pte.swp_type].store.get(pte.swp_offset) is None
+        return pte.swp_offset not in self.k.swap_info[pte.swp_type].store
 
     @precondition(lambda self: self.k is not None and self.known_bug is not None)
     @rule()
@@ -656,40 +657,34 @@ def _step_until(task, function, point):
 
 
 def test_the_2616_fork_race_is_real_and_recognised():
-    """The swap-based form of the fork race, replayed; and the excuse above matches it, only it.
+    """The quiet form of bug B (scenarios.FORK_RACE_QUIET), replayed at v2.6.16; the excuse above matches it, only it.
 
-    M migrates the child y (as root: the COW-shared page moves too) while x forks.
-    remove_from_swap visits the new child's vma first (list head), before fork has
-    copied x's swap pte into it, then restores x; the grandchild keeps the swap
-    entry, whose page left the swap cache and was never written to the device.
+    M migrates the child (as root: the COW-shared page moves too) while the parent
+    forks. remove_from_swap visits the grandchild's vma first (list head), before fork
+    has copied the parent's swap pte into it, then restores the others; the grandchild
+    keeps the swap entry, whose page left the swap cache and was never written out.
     """
-    k = migsim.Kernel(at=STEP, nodes=2, frames_per_node=24, seed=2006)
-    k.sys_swapon(16)
-    x = k.spawn("x")
-    a = x.mmap(1)
-    x.write(a, b"data")
-    y = x.fork()
-    m = k.start(k.sys_migrate_pages, y.pid, [0], [1], label="M")
-    f = k.start(x.fork, label="F")
-    _step_until(f, "copy_pte_range", "spin_lock")          # the child's vma is linked, no pte copied
-    _step_until(m, "remove_from_swap", "remove_from_swap_vma")   # at the child's vma, first
-    _step_until(m, "remove_from_swap", "remove_from_swap_vma")   # done with it: nothing there yet
-    while not f.done:
-        f.step()
-    child = f.result
+    quiet = scenarios.FORK_RACE_QUIET
+    k, ctx = quiet.build(STEP)
+    quiet.plan(k, ctx)
+    parent, child = (mm.owner for mm in ctx["mms"])
+    grandchild, m = k.task("F").result, k.task("M")
     machine = MigsimMachine()
-    machine.k, machine.procs = k, {x.pid: Proc(x), y.pid: Proc(y)}
-    machine.migrated, machine.forking = True, x
+    machine.k, machine.procs = k, {parent.pid: Proc(parent), child.pid: Proc(child)}
+    machine.migrated, machine.forking = True, parent
     while not m.done:
         m.step()
         machine.check()
         if machine.known_bug:
             break
-    assert machine.known_bug and f"pid {child.pid} " in machine.known_bug, machine.known_bug
-    assert child.read(a, 4) == bytes(4)                     # what the grandchild really reads
+    assert machine.known_bug and f"pid {grandchild.pid} " in machine.known_bug, machine.known_bug
+    assert re.search(quiet.signature, machine.known_bug)
+    pte = k.pte(grandchild, ctx["a"])
+    assert pte.swap and pte.swp_offset not in k.swap_info[pte.swp_type].store
     machine.known_bug = machine.forking = None
-    with pytest.raises(migsim.BadPageState, match="reads wrong data"):   # not excused without the fork
+    with pytest.raises(migsim.BadPageState, match="never written since swapon"):   # not excused without the fork
         machine.check()
+    assert grandchild.read(ctx["a"], PAGE) == stale_slot(pte.swp_type, pte.swp_offset, k.seed)   # old bytes
 
 
 MigsimMachine.TestCase.settings = settings(

@@ -380,11 +380,17 @@ from migsim import scenarios, widgets
 stepper = widgets.Stepper(scenarios.FORK_RACE, "v2.6.16", schedule="M110F9M28", finish=True)
 display(stepper)"""),
     ("md", """\
-The final state as text (what the stepper shows at its last state). The child copied
-swap entries, and a swap entry is counted in the swap map, so when migration rebuilt the
-ptes it rebuilt them in every process, the new child included: all three end on the same
-new frame, on node 1, and `check()` is clean. Keep this in mind: in 2.6.18 the same race
-with *migration entries*, which are not counted, is bug B."""),
+The final state as text (what the stepper shows at its last state). In this
+interleaving the fork copied the swap entries before migration began to rebuild the ptes,
+so the walk that rebuilt them found all three processes: all three end on the same new
+frame, on node 1, and `check()` is clean.
+
+That is this interleaving, not every one. fork links the new child into the reverse map
+before it copies the parent's ptes, and the walk that rebuilds them can pass the new child
+while it is still empty. A swap entry copied into it after that is correctly counted, so
+nothing complains; but its slot was never written, and once the page leaves the swap cache
+the new child reads whatever the swap device held there: a previous boot's bytes, not its
+parent's data. Keep that in mind; we come back to this race later in the series."""),
     ("code", """\
 print(stepper.state_text())
 a = stepper.ctx["a"]

@@ -313,6 +313,53 @@ def count_mapped(mm, page):
 __all__ = ["count_mapped", "page_mapcount"]
 
 
+# === redo-fault (4da5eda0, 2.6.18): no retry loop in do_swap_page ==========================
+
+@memory.function(since="redo-fault", static=True)
+def do_swap_page(k, mm, vma, address, write_access, orig_pte):
+    """Fault on a swap pte: find the page in swap cache or read it, then map it.
+
+    No retry loop: if migration moved the page meanwhile, it also rewrote the
+    pte, so the pte no longer matches `orig_pte` and the fault is backed out
+    (the access faults again, on the new pte).
+    """
+    entry = pte_to_swp_entry(orig_pte)
+    ret = VM_FAULT_MINOR
+    page = yield from k.lookup_swap_cache(entry)
+    if page is None:
+        page = yield from k.read_swap_cache_async(entry, vma, address)
+        if page is None:
+            yield from spin_lock(mm.page_table_lock, k.who())
+            same = get_pte(mm, address) == orig_pte
+            spin_unlock(mm.page_table_lock)
+            return VM_FAULT_OOM if same else VM_FAULT_MINOR
+        ret = VM_FAULT_MAJOR
+    k.mark_page_accessed(page)
+    yield from k.lock_page(page)
+    yield from spin_lock(mm.page_table_lock, k.who())
+    if get_pte(mm, address) != orig_pte or not PageUptodate(page):
+        spin_unlock(mm.page_table_lock)
+        k.unlock_page(page)
+        page_cache_release(page)
+        return ret if PageUptodate(page) else VM_FAULT_SIGBUS
+    mm.anon_rss += 1
+    pte = pg.pfn_pte(page.pfn, vma.vm_page_prot)
+    if write_access and k.can_share_swap_page(page):
+        pte = maybe_mkwrite(pg.pte_mkdirty(pte), vma)
+        write_access = 0
+    set_pte_at(mm, address, pte)
+    k.page_add_anon_rmap(page, vma, address)
+    k.swap_free(entry)
+    if k.vm_swap_full():
+        k.remove_exclusive_swap_page(page)
+    k.unlock_page(page)
+    if write_access:
+        yield from k.do_wp_page(mm, vma, address, pte)
+        return ret
+    spin_unlock(mm.page_table_lock)
+    return ret
+
+
 # === migration-entries (0697212a as first posted, 2.6.18) ==================================
 
 @memory.function(since="migration-entries", static=True)
@@ -351,28 +398,28 @@ def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
 
 @memory.function(since="migration-entries", static=True)
 def do_swap_page(k, mm, vma, address, write_access, orig_pte):
-    """Fault on a swap pte: wait out a migration entry, or find or read the page and map it."""
+    """Fault on a swap pte: wait out a migration entry, or find or read the page and map it.
+
+    No retry loop: if migration moved the page meanwhile, it also rewrote the
+    pte, so the pte no longer matches `orig_pte` and the fault is backed out
+    (the access faults again, on the new pte).
+    """
     entry = pte_to_swp_entry(orig_pte)
     if k.is_migration_entry(entry):
         yield from k.migration_entry_wait(mm, address)
         return VM_FAULT_MINOR                   # the access is retried
     ret = VM_FAULT_MINOR
-    while True:
-        page = yield from k.lookup_swap_cache(entry)
+    page = yield from k.lookup_swap_cache(entry)
+    if page is None:
+        page = yield from k.read_swap_cache_async(entry, vma, address)
         if page is None:
-            page = yield from k.read_swap_cache_async(entry, vma, address)
-            if page is None:
-                yield from spin_lock(mm.page_table_lock, k.who())
-                same = get_pte(mm, address) == orig_pte
-                spin_unlock(mm.page_table_lock)
-                return VM_FAULT_OOM if same else VM_FAULT_MINOR
-            ret = VM_FAULT_MAJOR
-        k.mark_page_accessed(page)
-        yield from k.lock_page(page)
-        if PageSwapCache(page):
-            break
-        k.unlock_page(page)                     # page migration has occurred: look again
-        page_cache_release(page)
+            yield from spin_lock(mm.page_table_lock, k.who())
+            same = get_pte(mm, address) == orig_pte
+            spin_unlock(mm.page_table_lock)
+            return VM_FAULT_OOM if same else VM_FAULT_MINOR
+        ret = VM_FAULT_MAJOR
+    k.mark_page_accessed(page)
+    yield from k.lock_page(page)
     yield from spin_lock(mm.page_table_lock, k.who())
     if get_pte(mm, address) != orig_pte or not PageUptodate(page):
         spin_unlock(mm.page_table_lock)

@@ -23,6 +23,7 @@ from ..include.linux.spinlock import spin_lock, spin_unlock
 from ..include.linux.swap import PAGE_ACTIVATE, PAGE_CLEAN, PAGE_KEEP, PAGE_SUCCESS
 from ..errors import KernelBug
 from ..kbuild import kfile
+from . import vmscan
 from ..sched import Point
 
 migrate = kfile("mm/migrate.c")
@@ -59,12 +60,45 @@ def migrate_prep(k):
 
 # Moved here unchanged; the exports come along (swap_page's too, though it is static).
 for _name, _export in (("move_to_lru", False), ("putback_lru_pages", False),
-                       ("fail_migrate_page", True), ("swap_page", True),
-                       ("migrate_page_remove_references", True), ("migrate_page_copy", True),
+                       ("fail_migrate_page", True), ("swap_page", True), ("migrate_page_copy", True),
                        ("migrate_page", True), ("migrate_pages", False),
                        ("buffer_migrate_page", True)):
     migrate.relink(_name, since="reorg", export=_export)
 migrate.relink("migrate_pages_to", since="reorg", static=False)   # mempolicy.c calls it now
+
+
+@migrate.function(since="reorg", export=True)
+def migrate_page_remove_references(k, newpage, page, nr_refs):
+    """Unmap `page` and put `newpage` in its radix-tree slot. 0, -EAGAIN, -EPERM, or 1.
+
+    `nr_refs` counts the references besides the ptes: the isolation one, the
+    page cache's (2), and the buffers' (3). Only when exactly those are left,
+    with tree_lock held, can no one else be using the page. The move from
+    vmscan.c brought back one answer of the older convention: a page still
+    mapped after try_to_unmap gives 1, which callers pass up as a permanent
+    failure.
+    """
+    mapping = page_mapping(page)
+    if mapping is None or page_mapcount(page) + nr_refs != page._count:
+        return -EAGAIN
+    if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
+        return -EPERM                         # a vma is VM_LOCKED: permanent failure
+    if page_mapcount(page):
+        return 1
+    yield from spin_lock(mapping.tree_lock, k.who())
+    index = page_index(page)
+    if page_mapping(page) is None or page._count != nr_refs or mapping.page_tree.get(index) is not page:
+        spin_unlock(mapping.tree_lock)
+        return -EAGAIN
+    get_page(newpage)                         # the radix tree's reference to the new page
+    newpage.index, newpage.mapping = page.index, page.mapping
+    if PageSwapCache(page):
+        SetPageSwapCache(newpage)
+        newpage.private = page.private
+    mapping.page_tree[index] = newpage
+    page._count -= 1                          # __put_page: the tree's old reference (never the last)
+    spin_unlock(mapping.tree_lock)
+    return 0
 
 migrate.layout(since="reorg", order=(
     "isolate_lru_page", "migrate_prep", "move_to_lru", "putback_lru_pages", "fail_migrate_page",
@@ -75,6 +109,12 @@ migrate.layout(since="reorg", order=(
 # === unexport-swap-page (64a3ca5f, 2.6.17) ==============================================
 
 migrate.relink("swap_page", since="unexport-swap-page", export=False)
+
+
+# === fixups (e23ca00b, 2.6.17): a page still mapped is retried, not failed =============
+# The version is vmscan.c's again, as 2.6.16 had it: every failure but -EPERM is -EAGAIN.
+
+migrate.function(since="fixups", export=True)(vmscan.migrate_page_remove_references)
 
 
 # === dirty-fallback (4c28f811, 2.6.17): unmap before testing PageDirty ================

@@ -140,7 +140,10 @@ def page_referenced(k, page, is_locked):
 
 @rmap.function(static=True)
 def try_to_unmap_one(k, page, vma, ignore_refs):
-    """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte)."""
+    """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte).
+
+    `ignore_refs`: page migration asks, and a young pte is unmapped all the same.
+    """
     address = vma_address(page, vma)
     if address < 0:
         return SWAP_AGAIN
@@ -214,12 +217,77 @@ def remove_from_swap(k, page):
     yield from k.delete_from_swap_cache(page)
 
 
+# === rename-migration (7352349a, 2.6.18): try_to_unmap's second argument is "migration" ====
+# Simplified: one walk (rmap_vmas) stands for try_to_unmap_anon and try_to_unmap_file,
+# whose argument the patch renames too.
+
+@rmap.function(since="rename-migration", static=True)
+def try_to_unmap_one(k, page, vma, migration):
+    """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte).
+
+    `migration`: page migration asks, and a young pte is unmapped all the same.
+    """
+    address = vma_address(page, vma)
+    if address < 0:
+        return SWAP_AGAIN
+    mm = vma.vm_mm
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, address)
+    if not (pg.pte_present(pte) and pg.pte_pfn(pte) == page.pfn):
+        spin_unlock(mm.page_table_lock)
+        return SWAP_AGAIN
+    young = pg.pte_young(pte)
+    if young:
+        set_pte_at(mm, address, pg.pte_mkold(pte))   # ptep_clear_flush_young, even when ignored
+    if vma.vm_flags & VM_LOCKED or (young and not migration):
+        spin_unlock(mm.page_table_lock)
+        return SWAP_FAIL
+    set_pte_at(mm, address, 0)                       # ptep_clear_flush
+    if pg.pte_dirty(pte):
+        k.set_page_dirty(page)
+    if PageAnon(page):
+        entry = page.private
+        if not PageSwapCache(page):
+            spin_unlock(mm.page_table_lock)
+            raise KernelBug("try_to_unmap_one: anonymous page not in swap cache", "mm/rmap.c")
+        k.swap_duplicate(entry)
+        mm.on_mmlist = True
+        set_pte_at(mm, address, swp_entry_to_pte(entry))
+        mm.anon_rss -= 1
+    else:
+        mm.file_rss -= 1
+    k.page_remove_rmap(page)
+    page_cache_release(page)
+    spin_unlock(mm.page_table_lock)
+    return SWAP_AGAIN
+
+
+@rmap.function(since="rename-migration")
+def try_to_unmap(k, page, migration):
+    """Unmap a locked page from every pte: SWAP_SUCCESS, SWAP_AGAIN or SWAP_FAIL."""
+    if not PageLocked(page):
+        raise KernelBug("try_to_unmap: page not locked", "mm/rmap.c")
+    ret = SWAP_AGAIN
+    lock = rmap_lock(page)
+    yield from spin_lock(lock, k.who())
+    for vma in list(rmap_vmas(page)):
+        yield Point("rmap_walk_vma", (page, vma))
+        ret = yield from k.try_to_unmap_one(page, vma, migration)
+        if ret == SWAP_FAIL or not page_mapped(page):
+            break
+    spin_unlock(lock)
+    if not page_mapped(page):
+        ret = SWAP_SUCCESS
+    return ret
+
+
 # === migration-entries (0697212a as first posted, 2.6.18) ==================================
 
 @rmap.function(since="migration-entries", static=True)
-def try_to_unmap_one(k, page, vma, ignore_refs):
+def try_to_unmap_one(k, page, vma, migration):
     """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte).
 
+    `migration`: page migration asks, and a young pte is unmapped all the same.
     An anonymous page in the swap cache gets a swap entry, as before; one
     that is not (only migration unmaps those) gets a migration entry that
     keeps the pte's write permission.
@@ -236,7 +304,7 @@ def try_to_unmap_one(k, page, vma, ignore_refs):
     young = pg.pte_young(pte)
     if young:
         set_pte_at(mm, address, pg.pte_mkold(pte))   # ptep_clear_flush_young, even when ignored
-    if vma.vm_flags & VM_LOCKED or (young and not ignore_refs):
+    if vma.vm_flags & VM_LOCKED or (young and not migration):
         spin_unlock(mm.page_table_lock)
         return SWAP_FAIL
     set_pte_at(mm, address, 0)                       # ptep_clear_flush
@@ -248,7 +316,7 @@ def try_to_unmap_one(k, page, vma, ignore_refs):
             k.swap_duplicate(entry)
             mm.on_mmlist = True
         else:
-            if not ignore_refs:
+            if not migration:
                 spin_unlock(mm.page_table_lock)
                 raise KernelBug("try_to_unmap_one: anonymous page not in swap cache", "mm/rmap.c")
             entry = k.make_migration_entry(page, pg.pte_write(pte))

@@ -14,7 +14,7 @@ from ..include.linux.page_flags import (PageLocked, PagePrivate, PageSwapCache, 
 from ..include.linux.pgtable_walk import get_pte, set_pte_at
 from ..include.linux.sched import CAP_SYS_ADMIN
 from ..include.linux.spinlock import spin_lock, spin_unlock
-from ..include.linux.swap import SWAP_MAP_BAD, SWAP_MAP_MAX, SWP_USED, SWP_WRITEOK
+from ..include.linux.swap import SWAP_MAP_BAD, SWAP_MAP_MAX, SWP_ACTIVE, SWP_USED, SWP_WRITEOK
 from ..include.linux.swapops import (pte_to_swp_entry, swp_entry, swp_entry_to_pte, swp_offset,
                                      swp_type)
 from ..errors import KernelBug
@@ -30,7 +30,7 @@ def get_swap_page(k):
     """A free slot (count 1) from the highest-priority area, or 0 if swap is full."""
     best = None
     for si in k.swap_info[:k.nr_swapfiles]:
-        if si.flags & SWP_WRITEOK == SWP_WRITEOK and si.inuse_pages < si.max - 1:
+        if si.flags & SWP_WRITEOK and si.inuse_pages < si.max - 1:
             if best is None or si.prio > best.prio:
                 best = si
     if best is None:
@@ -75,7 +75,7 @@ def swap_entry_free(k, si, offset):
         count -= 1
         si.swap_map[offset] = count
         if count == 0:
-            si.store.pop(offset, None)
+            si.store.pop(offset, None)            # Simplified: a freed slot reads as stale again
             si.lowest_bit = min(si.lowest_bit, offset)
             si.inuse_pages -= 1
             k.nr_swap_pages += 1
@@ -154,7 +154,12 @@ def remove_exclusive_swap_page(k, page):
 
 @swapfile.function()
 def free_swap_and_cache(k, entry):
-    """A swap pte went away: drop its count, and the cached page if now unused."""
+    """A swap pte went away: drop its count, and the cached page if now unused.
+
+    Simplified: 2.6.16 looks the page up and trylocks it under tree_lock; here,
+    as in 2.6.18, the lookup comes first, so the page may have left the swap
+    cache before it is locked, and PageSwapCache is tested again.
+    """
     si = k.swap_info_get(entry)
     if si is None or k.swap_entry_free(si, swp_offset(entry)) != 1:
         return
@@ -164,7 +169,7 @@ def free_swap_and_cache(k, entry):
     if TestSetPageLocked(page):
         page_cache_release(page)
         return
-    if not PageWriteback(page) and (page._count == 2 or k.vm_swap_full()):
+    if PageSwapCache(page) and not PageWriteback(page) and (page._count == 2 or k.vm_swap_full()):
         yield from k.delete_from_swap_cache(page)
         SetPageDirty(page)
     k.unlock_page(page)
@@ -235,7 +240,7 @@ def sys_swapon(k, nr_slots, prio=-1):
         k.least_priority -= 1
         prio = k.least_priority
     si.prio = prio
-    si.flags = SWP_WRITEOK
+    si.flags = SWP_ACTIVE
     k.nr_swap_pages += nr_slots
     k.total_swap_pages += nr_slots
     k.printk(f"Adding {nr_slots * 4}k swap on {si.name}.  Priority:{prio} extents:1")
@@ -271,7 +276,12 @@ def swap_duplicate(k, entry):
 
 @swapfile.function(since="migration-entries")
 def free_swap_and_cache(k, entry):
-    """A swap pte went away: drop its count, and the cached page if now unused."""
+    """A swap pte went away: drop its count, and the cached page if now unused.
+
+    Simplified: 2.6.16 looks the page up and trylocks it under tree_lock; here,
+    as in 2.6.18, the lookup comes first, so the page may have left the swap
+    cache before it is locked, and PageSwapCache is tested again.
+    """
     if k.is_migration_entry(entry):
         return
     si = k.swap_info_get(entry)
@@ -283,7 +293,7 @@ def free_swap_and_cache(k, entry):
     if TestSetPageLocked(page):
         page_cache_release(page)
         return
-    if not PageWriteback(page) and (page._count == 2 or k.vm_swap_full()):
+    if PageSwapCache(page) and not PageWriteback(page) and (page._count == 2 or k.vm_swap_full()):
         yield from k.delete_from_swap_cache(page)
         SetPageDirty(page)
     k.unlock_page(page)
@@ -322,7 +332,7 @@ def sys_swapon(k, nr_slots, prio=-1):
         k.least_priority -= 1
         prio = k.least_priority
     si.prio = prio
-    si.flags = SWP_WRITEOK
+    si.flags = SWP_ACTIVE
     k.nr_swap_pages += nr_slots
     k.total_swap_pages += nr_slots
     k.printk(f"Adding {nr_slots * 4}k swap on {si.name}.  Priority:{prio} extents:1")

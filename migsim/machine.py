@@ -7,21 +7,43 @@ methods, and this base class adds the machine's state and the public face
 """
 
 import functools
+import importlib
 import inspect
+import pkgutil
 import random
 import types
 
-from . import kbuild, steps
+from . import kbuild, steps, uapi
+from .check import check
 from .errors import (Deadlock, KernelBug, MigsimError, TaskError, bad_value, check_int)
+from .fs.ext2 import EXT2
+from .fs.listfs import LISTFS
 from .include.asm_i386 import pgtable as pg
 from .include.linux.fs import AddressSpace, Inode
 from .include.linux.mmzone import Zone
 from .include.linux.pgtable_walk import get_pte
-from .include.linux.sched import CAP_SYS_ADMIN, CAP_SYS_NICE
+from .include.linux.sched import CAP_SYS_ADMIN, CAP_SYS_NICE, MM
 from .include.linux.spinlock import SpinLock
 from .include.linux.swap import SwapInfoArray
+from .mm.swap_state import swap_aops
+from .process import Process
 from .sched import Task, expand
-from . import uapi
+from .views import PteView, dump, page_behind
+
+
+def _kernel_modules():
+    """Every module of the kernel tree (mm/, kernel/, fs/, include/), found on disk."""
+    found = []
+    for package in (importlib.import_module(f"{__package__}.{sub}") for sub in ("fs", "include", "kernel", "mm")):
+        found += [m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
+                  if not m.ispkg]
+    return tuple(sorted(found))
+
+
+# Importing a kernel module registers its functions: after this, the registry is complete.
+KERNEL_MODULES = _kernel_modules()
+for _name in KERNEL_MODULES:
+    importlib.import_module(_name)
 
 MAX_NODES = 8
 
@@ -70,8 +92,6 @@ class Kernel:
         check_int("nodes", nodes, 1, MAX_NODES)
         check_int("frames_per_node", frames_per_node, 1, 1 << 20)
         check_int("seed", seed)
-        from .mm.swap_state import swap_aops
-        from .process import Process
         self.at, self.seed = at, seed
         self.rng = random.Random(seed)
         # Node n's frames start at pfn (n+1) * span, so a pfn shows its node: 0x1xxx, 0x2xxx ...
@@ -177,7 +197,6 @@ class Kernel:
         if hasattr(func, "make_gen"):
             gen, current = func.make_gen(owner, *args, **kwargs)
         elif func.__name__ in self.SYMBOLS and self.SYMBOLS[func.__name__].kind == "function":
-            import inspect
             if not inspect.isgeneratorfunction(func):
                 raise bad_value("function to start", func.__name__, "a kernel function that may sleep (a generator)")
             gen, current = fn(*args, **kwargs), self.init
@@ -246,8 +265,6 @@ class Kernel:
 
     def spawn(self, comm, node=0, uid=1000):
         """A new process called `comm` with an empty address space, on `node`."""
-        from .include.linux.sched import MM
-        from .process import Process
         if not isinstance(comm, str) or not comm or len(comm) > 15:
             raise bad_value("comm (process name)", comm, "a non-empty string of at most 15 characters")
         check_int("node", node, 0, len(self.nodes) - 1)
@@ -265,8 +282,6 @@ class Kernel:
 
     def create_file(self, name, npages, fs="ext2"):
         """A file of `npages` pages on filesystem `fs` ("ext2" or "listfs"); each page starts with a label."""
-        from .fs.ext2 import EXT2
-        from .fs.listfs import LISTFS
         fstypes = {"ext2": EXT2, "listfs": LISTFS}
         if not isinstance(name, str) or not name or name in self.files:
             raise bad_value("file name", name, f"a new, non-empty name (existing: {sorted(self.files) or 'none'})")
@@ -294,18 +309,15 @@ class Kernel:
 
     def pte(self, p, addr):
         """The decoded pte that maps `addr` in process `p`."""
-        from .views import PteView
         self._check_proc_addr(p, addr)
         return PteView(get_pte(p.mm, addr & pg.PAGE_MASK), self)
 
     def page(self, p, addr):
         """The struct page mapped at `addr` in `p` (None if not present)."""
-        from .views import page_behind
         self._check_proc_addr(p, addr)
         return page_behind(self, get_pte(p.mm, addr & pg.PAGE_MASK))
 
     def _check_proc_addr(self, p, addr):
-        from .process import Process
         if not isinstance(p, Process) or p.k is not self:
             raise bad_value("process", p, "a process of this kernel")
         if p.mm is None:
@@ -318,12 +330,10 @@ class Kernel:
         `cow=True` adds copy-on-write exclusivity (a private page mapped
         writable is mapped once).
         """
-        from .check import check
         check(self, cow=cow)
 
     def dump(self):
         """The whole machine as deterministic text."""
-        from .views import dump
         return dump(self)
 
     def __repr__(self):
@@ -378,7 +388,6 @@ def _methods(syms):
 @functools.cache
 def build(at):
     """The Kernel class at step `at`: kernel functions become its methods."""
-    kbuild.load_all()
     index = kbuild.step_index(at)
     syms = kbuild.symbols(index)
     ns = _methods(syms)
@@ -397,7 +406,6 @@ def build_patched(at, patch):
     of one that sleeps becomes a generator with no scheduling point.
     """
     base = build(at)
-    kbuild.load_all()
     patched = kbuild.patch_versions(at, patch)
     for name, v in patched.items():
         fn = _renamed(v.obj, name)

@@ -7,7 +7,6 @@ import pytest
 import migsim
 from migsim import kbuild, machine, scenarios, series, steps
 
-kbuild.load_all()
 
 
 def registered(name, at):

@@ -5,6 +5,8 @@ buffer_heads on each page cache page: PG_private is set, `page.private`
 points at the first one, and the buffers hold one reference on the page.
 """
 
+from errno import EAGAIN
+
 from ..include.linux.buffer_head import BH_Dirty, BH_Lock, BufferHead, page_buffers
 from ..include.linux.mm import get_page, put_page
 from ..include.linux.page_flags import (ClearPageDirty, ClearPagePrivate, PagePrivate,
@@ -12,8 +14,6 @@ from ..include.linux.page_flags import (ClearPageDirty, ClearPagePrivate, PagePr
 from ..kbuild import kfile
 
 buffer_c = kfile("fs/buffer.c")
-
-EAGAIN = 11
 
 
 @buffer_c.function()

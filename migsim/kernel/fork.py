@@ -6,6 +6,8 @@ page tables, and passes a scheduling point between vmas.
 Simplified: only fork (no clone flags, threads or vfork); one task per process.
 """
 
+from errno import ENOMEM
+
 from ..include.linux.mm import VM_DONTCOPY, VM_LOCKED, VMA
 from ..include.linux.rwsem import down_write, up_write
 from ..include.linux.sched import MM
@@ -13,8 +15,6 @@ from ..kbuild import kfile
 from ..sched import Point
 
 fork_c = kfile("kernel/fork.c")
-
-ENOMEM = 12
 
 
 @fork_c.function()

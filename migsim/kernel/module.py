@@ -8,12 +8,12 @@ only through `module.ksyms`, which holds exactly the symbols it linked.
 Simplified: no versioning (modversions), no GPL-only exports, no unloading.
 """
 
+from errno import EEXIST, ENOENT, EPERM
+
 from ..include.linux.sched import CAP_SYS_ADMIN
 from ..kbuild import kfile
 
 module_c = kfile("kernel/module.c")
-
-EPERM, ENOENT, EEXIST = 1, 2, 17
 
 
 class Module:

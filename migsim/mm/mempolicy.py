@@ -7,8 +7,12 @@ Simplified: no cpusets (every node is allowed), no shared policies, node
 masks are Python frozensets.
 """
 
+from errno import EFAULT, EINVAL, EIO, ENODEV, ENOMEM, EPERM, ESRCH
+
 from ..include.asm_i386 import pgtable as pg
 from ..include.linux.list import list_add_tail, list_del, list_move
+from ..include.linux.mempolicy import (MPOL_BIND, MPOL_DEFAULT, MPOL_INTERLEAVE, MPOL_MAX, MPOL_MF_INTERNAL,
+                                       MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, MPOL_MF_STRICT, MPOL_PREFERRED)
 from ..include.linux.mm import VM_IO, VM_LOCKED, VM_RESERVED, page_mapcount
 from ..include.linux.pgtable_walk import ptes_in_range
 from ..include.linux.rwsem import down_read, down_write, up_read, up_write
@@ -19,14 +23,9 @@ from ..mm.filemap import new_private_list
 
 mempolicy = kfile("mm/mempolicy.c")
 
-MPOL_DEFAULT, MPOL_PREFERRED, MPOL_BIND, MPOL_INTERLEAVE = 0, 1, 2, 3
-MPOL_MAX = MPOL_INTERLEAVE
-MPOL_MF_STRICT, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL = 1 << 0, 1 << 1, 1 << 2
-MPOL_MF_INTERNAL = 1 << 3
 MPOL_MF_DISCONTIG_OK = MPOL_MF_INTERNAL << 0
 MPOL_MF_INVERT = MPOL_MF_INTERNAL << 1
 MIGRATE_CHUNK_SIZE = 256
-EPERM, ESRCH, EIO, ENOMEM, EFAULT, EINVAL, ENODEV = 1, 3, 5, 12, 14, 22, 19
 
 _MODE_NAMES = {MPOL_DEFAULT: "default", MPOL_PREFERRED: "prefer", MPOL_BIND: "bind",
                MPOL_INTERLEAVE: "interleave"}

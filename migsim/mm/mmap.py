@@ -5,8 +5,10 @@ from TASK_UNMAPPED_BASE only, page tables are never freed.
 """
 
 import bisect
+from errno import EINVAL, ENOMEM
 
 from ..include.asm_i386 import pgtable as pg
+from ..include.asm_i386.mman import MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE
 from ..include.linux.mm import (VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_READ,
                                 VM_SHARED, VM_WRITE, VM_EXEC, VMA)
 from ..include.linux.spinlock import spin_lock, spin_unlock
@@ -14,10 +16,7 @@ from ..kbuild import kfile
 
 mmap_c = kfile("mm/mmap.c")
 
-PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
-MAP_SHARED, MAP_PRIVATE = 1, 2
 TASK_UNMAPPED_BASE = 0x40000000
-ENOMEM, EINVAL = 12, 22
 
 # protection_map[VM_READ|VM_WRITE|VM_EXEC|VM_SHARED]: private writable is COW (read-only ptes)
 protection_map = [pg.PAGE_NONE, pg.PAGE_READONLY, pg.PAGE_COPY, pg.PAGE_COPY,

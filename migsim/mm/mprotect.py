@@ -1,17 +1,18 @@
 """mm/mprotect.c: changing the protection of a range of memory."""
 
+from errno import EACCES, EINVAL, ENOMEM
+
 from ..include.asm_i386 import pgtable as pg
+from ..include.asm_i386.mman import PROT_EXEC, PROT_READ, PROT_WRITE
 from ..include.linux.mm import VM_EXEC, VM_READ, VM_WRITE
 from ..include.linux.pgtable_walk import ptes_in_range, set_pte_at
 from ..include.linux.rwsem import down_write, up_write
 from ..include.linux.spinlock import spin_lock, spin_unlock
 from ..include.linux.swapops import pte_to_swp_entry, swp_entry_to_pte
 from ..kbuild import kfile
-from .mmap import PROT_EXEC, PROT_READ, PROT_WRITE, calc_vm_prot_bits, protection_map
+from .mmap import calc_vm_prot_bits, protection_map
 
 mprotect_c = kfile("mm/mprotect.c")
-
-ENOMEM, EACCES, EINVAL = 12, 13, 22
 
 
 @mprotect_c.function()

@@ -4,6 +4,9 @@ A page in the swap cache has PG_swapcache, its swap entry in `private`, one
 reference held by the cache, and one count in its slot's swap map.
 """
 
+from errno import EEXIST, ENOENT
+
+from ..include.linux.fs import AddressSpaceOperations
 from ..include.linux.mm import get_page, page_cache_release
 from ..include.linux.page_flags import (ClearPageSwapCache, PageLocked, PagePrivate, PageSwapCache,
                                         SetPageDirty, SetPageLocked, SetPageSwapCache, SetPageUptodate)
@@ -12,8 +15,6 @@ from ..errors import KernelBug
 from ..kbuild import kfile
 
 swap_state = kfile("mm/swap_state.c")
-
-EEXIST, ENOENT = 17, 2
 
 
 @swap_state.function()
@@ -110,8 +111,6 @@ def read_swap_cache_async(k, entry, vma, addr):
         if err != -EEXIST:
             return None
 
-
-from ..include.linux.fs import AddressSpaceOperations  # noqa: E402  (kept beside its use)
 
 swap_aops = AddressSpaceOperations(
     writepage="swap_writepage", set_page_dirty="__set_page_dirty_nobuffers",

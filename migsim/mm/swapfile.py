@@ -7,6 +7,8 @@ swapoff; no clustering (the lowest free slot of the best area is used);
 swap_lock is not a scheduling point.
 """
 
+from errno import EPERM
+
 from ..include.asm_i386 import pgtable as pg
 from ..include.linux.mm import PageAnon, get_page, page_cache_release, vma_address
 from ..include.linux.page_flags import (PageLocked, PagePrivate, PageSwapCache, PageWriteback,
@@ -21,8 +23,6 @@ from ..errors import KernelBug
 from ..kbuild import kfile
 
 swapfile = kfile("mm/swapfile.c")
-
-EPERM = 1
 
 
 @swapfile.function()

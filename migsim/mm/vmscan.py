@@ -9,6 +9,8 @@ Simplified reclaim: one zone per node; refill moves unreferenced active
 pages to the inactive list; no swap token, no laptop mode, no throttling.
 """
 
+from errno import EAGAIN, EIO, ENOMEM, EPERM
+
 from ..include.linux.list import list_add_tail, list_del, list_move
 from ..include.linux.mm import (PageAnon, get_page, page_mapcount,
                                 page_mapped, page_mapping, page_index, put_page)
@@ -29,7 +31,6 @@ from ..sched import Point
 
 vmscan = kfile("mm/vmscan.c")
 
-EPERM, EIO, ENOMEM, EAGAIN = 1, 5, 12, 11
 AOP_WRITEPAGE_ACTIVATE = 0x80000
 
 

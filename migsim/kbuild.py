@@ -82,8 +82,8 @@ class KFile:
     def __init__(self, path):
         self.path = path
 
-    def function(self, since=steps.IDS[0], export=False, syscall=False, static=False):
-        """Decorator: register a new version of a kernel function."""
+    def function(self, *, since, export=False, syscall=False, static=False):
+        """Decorator: register a new version of a kernel function, in force from step `since`."""
         def register(fn):
             kind = "syscall" if syscall else "function"
             REGISTRY.setdefault(fn.__name__, []).append(
@@ -102,8 +102,8 @@ class KFile:
             prev.exported if export is None else export,
             prev.static if static is None else static))
 
-    def const(self, name, value, since=steps.IDS[0]):
-        """Register a new value of a kernel constant (a #define)."""
+    def const(self, name, value, *, since):
+        """Register a new value of a kernel constant (a #define), in force from step `since`."""
         REGISTRY.setdefault(name, []).append(Version(name, self.path, since, "const", value))
         return value
 

@@ -156,6 +156,14 @@ def test_the_kernel_modules_are_found_on_disk_not_listed_by_hand():
     assert registering <= set(machine.KERNEL_MODULES)
 
 
+def test_registration_requires_since():
+    reg = kbuild.kfile("mm/nowhere.c")
+    with pytest.raises(TypeError, match="since"):
+        reg.function()
+    with pytest.raises(TypeError, match="since"):
+        reg.const("NOPE", 1)
+
+
 def test_relinking_a_name_nobody_registered_says_what_to_import():
     with pytest.raises(migsim.MigsimError, match="relink no_such_function at reorg: no earlier version"):
         kbuild.kfile("mm/nowhere.c").relink("no_such_function", since="reorg")

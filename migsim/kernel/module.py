@@ -36,7 +36,7 @@ class Ksyms:
             setattr(self, name, getattr(k, name))
 
 
-@module_c.function(syscall=True)
+@module_c.function(since="v2.6.16", syscall=True)
 def sys_init_module(k, mod):
     """Load `mod`: 0, or -ENOENT if it needs a symbol the kernel does not export."""
     if not k.current.capable(CAP_SYS_ADMIN):

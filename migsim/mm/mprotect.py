@@ -15,7 +15,7 @@ from .mmap import calc_vm_prot_bits, protection_map
 mprotect_c = kfile("mm/mprotect.c")
 
 
-@mprotect_c.function()
+@mprotect_c.function(since="v2.6.16")
 def change_pte_range(k, mm, addr, end, newprot):
     """Rewrite the present ptes of [addr, end) with the new protection."""
     yield from spin_lock(mm.page_table_lock, k.who())
@@ -25,12 +25,12 @@ def change_pte_range(k, mm, addr, end, newprot):
     spin_unlock(mm.page_table_lock)
 
 
-@mprotect_c.function()
+@mprotect_c.function(since="v2.6.16")
 def change_protection(k, vma, start, end, newprot):
     yield from k.change_pte_range(vma.vm_mm, start, end, newprot)
 
 
-@mprotect_c.function()
+@mprotect_c.function(since="v2.6.16")
 def mprotect_fixup(k, vma, start, end, newflags):
     """Give [start, end) of `vma` new flags, splitting it as needed."""
     mm = vma.vm_mm
@@ -44,7 +44,7 @@ def mprotect_fixup(k, vma, start, end, newflags):
     return 0
 
 
-@mprotect_c.function(syscall=True)
+@mprotect_c.function(since="v2.6.16", syscall=True)
 def sys_mprotect(k, start, length, prot):
     """Change the protection of [start, start+len): 0 or -errno."""
     if start & ~pg.PAGE_MASK:

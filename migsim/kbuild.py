@@ -122,9 +122,11 @@ def kfile(path):
 
 
 def step_index(at):
-    """The index of step `at`, or UnknownStep naming the valid ids."""
+    """The index of step `at`, or UnknownStep with the closest ids ("did you mean") and all of them."""
     if not isinstance(at, str) or at not in steps.INDEX:
-        raise UnknownStep(f"unknown step {at!r}: expected one of {', '.join(steps.IDS)}")
+        near = difflib.get_close_matches(at, steps.IDS, n=3, cutoff=0.5) if isinstance(at, str) else []
+        hint = f"did you mean {' or '.join(map(repr, near))}? " if near else ""
+        raise UnknownStep(f"unknown step {at!r}: {hint}expected one of {', '.join(steps.IDS)}")
     return steps.INDEX[at]
 
 

@@ -156,6 +156,22 @@ def test_the_kernel_modules_are_found_on_disk_not_listed_by_hand():
     assert registering <= set(machine.KERNEL_MODULES)
 
 
+@pytest.mark.parametrize("typo, meant", [("swaples-core", "'swapless-core'"), ("fork-race", "'fork-race-fix'"),
+                                         ("cowfix", "'cow-fix'"), ("Reorg", "'reorg'")])
+def test_a_typod_step_id_gets_did_you_mean_with_the_closest_ids(typo, meant):
+    with pytest.raises(migsim.UnknownStep, match=f"unknown step '{typo}': did you mean {meant}") as e:
+        migsim.Kernel(at=typo)
+    assert "swapon-fix" in str(e.value)                # and still every valid id
+    with pytest.raises(migsim.UnknownStep, match="did you mean"):
+        migsim.series.diff(typo)
+
+
+def test_a_far_off_step_id_gets_no_suggestion():
+    with pytest.raises(migsim.UnknownStep) as e:
+        migsim.Kernel(at="zzz")
+    assert "did you mean" not in str(e.value)
+
+
 def test_registration_requires_since():
     reg = kbuild.kfile("mm/nowhere.c")
     with pytest.raises(TypeError, match="since"):

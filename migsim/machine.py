@@ -76,6 +76,7 @@ class Kernel:
     STEP = None
     EXPORTS = frozenset()
     SYMBOLS = {}
+    UNDEFINED = ()         # (kfile, function, missing symbol) for each call the build cannot link
 
     PATCHED = ()
 
@@ -350,20 +351,23 @@ def _short(v):
 
 # --- building the Kernel class of a step ----------------------------------------
 
-def _undefined_references(syms):
-    """'file: fn: undefined reference to `name'' for each call to a symbol this build lacks."""
+def _undefined_references(syms, versions):
+    """((kfile, fn, name), ...) for each call in `versions` to a symbol that `syms` lacks."""
     out = []
-    for v in sorted(syms.values(), key=lambda v: (v.kfile, v.name)):
+    for v in versions:
         if v.kind not in ("function", "syscall"):
             continue
         try:
             text = v.text()
         except (OSError, TypeError):            # a patched function typed where no source is kept
             continue
-        for called in sorted(set(kbuild._CALL.findall(text))):
-            if called not in syms and not hasattr(Kernel, called):
-                out.append(f"{v.kfile}: {v.name}: undefined reference to `{called}'")
+        out += [(v.kfile, v.name, called) for called in set(kbuild._CALL.findall(text))
+                if called not in syms and not hasattr(Kernel, called)]
     return out
+
+
+def _warning(kfile, fn, name):
+    return f"{kfile}: {fn}: undefined reference to `{name}'"
 
 
 def _undefined(name, warning):
@@ -374,14 +378,18 @@ def _undefined(name, warning):
     return undefined
 
 
-def _methods(syms):
-    """The class namespace for `syms`: each function as a method, syscalls behind their entry."""
+def _methods(syms, undefined):
+    """The class namespace for `syms`: each function as a method, syscalls behind their entry.
+
+    `undefined` are the calls to symbols the build lacks: each becomes a
+    build warning and a method that oopses.
+    """
     ns = {name: syscall_entry(v.obj) if v.kind == "syscall" else v.obj for name, v in syms.items()}
     ns["SYMBOLS"] = syms
-    ns["BUILD_WARNINGS"] = tuple(_undefined_references(syms))
-    for warning in ns["BUILD_WARNINGS"]:
-        name = warning.rsplit("`", 1)[1].rstrip("'")
-        ns.setdefault(name, _undefined(name, warning))
+    ns["UNDEFINED"] = tuple(sorted(set(undefined)))
+    ns["BUILD_WARNINGS"] = tuple(_warning(*ref) for ref in ns["UNDEFINED"])
+    for ref in ns["UNDEFINED"]:
+        ns.setdefault(ref[2], _undefined(ref[2], _warning(*ref)))
     return ns
 
 
@@ -390,7 +398,7 @@ def build(at):
     """The Kernel class at step `at`: kernel functions become its methods."""
     index = kbuild.step_index(at)
     syms = kbuild.symbols(index)
-    ns = _methods(syms)
+    ns = _methods(syms, _undefined_references(syms, syms.values()))
     ns["STEP"] = steps.STEPS[index]
     ns["EXPORTS"] = frozenset(name for name, v in syms.items() if v.exported)
     return type(f"Kernel_{at.replace('.', '_').replace('-', '_')}", (Kernel,), ns)
@@ -416,9 +424,10 @@ def build_patched(at, patch):
     clash = sorted(n for n in patched if n not in base.SYMBOLS and hasattr(Kernel, n))
     if clash:
         raise bad_value("patch key", "+" + clash[0], "a name the Kernel class does not already use")
-    ns = _methods({**base.SYMBOLS, **patched})
-    ns = {name: value for name, value in ns.items() if name in patched or name in ("SYMBOLS", "BUILD_WARNINGS")
-          or not hasattr(base, name)}
+    syms = {**base.SYMBOLS, **patched}
+    undefined = [ref for ref in base.UNDEFINED if ref[1] not in patched and ref[2] not in patched]
+    ns = _methods(patched, undefined + _undefined_references(syms, patched.values()))
+    ns["SYMBOLS"] = syms
     ns["PATCHED"] = tuple(sorted(patched))
     return type(base.__name__ + "_patched", (base,), ns)
 

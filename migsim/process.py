@@ -225,6 +225,16 @@ class Process(TaskStruct):
         return self.k.SYMBOLS["sys_migrate_pages"].obj(self.k, *args)
 
     @user_call
+    def move_pages(self, pid, pages, nodes, status, flags=0):
+        """sys_move_pages issued by this process (2.6.18 on): pages not moved, or -errno; fills `status`."""
+        self._alive()
+        if "sys_move_pages" not in self.k.SYMBOLS:
+            raise MigsimError(f"sys_move_pages does not exist at {self.k.at}: it arrives with move-pages "
+                              f"(expected a kernel at move-pages or later)")
+        args, _ = _convert(self.k, "sys_move_pages", pid, pages, nodes, status, flags)
+        return self.k.SYMBOLS["sys_move_pages"].obj(self.k, *args)
+
+    @user_call
     def fork(self, comm=None):
         """Fork: the child process (it shares this one's pages copy-on-write).
 

@@ -477,3 +477,24 @@ def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
     page._mapcount += 1                         # page_dup_rmap
     rss[1 if PageAnon(page) else 0] += 1
     set_pte_at(dst_mm, addr, pte)
+
+
+# === move-pages (742755a1, 2.6.18) ==============================================================
+# follow_page is older than this step; the simulator adds it where its first caller arrives.
+
+FOLL_WRITE, FOLL_TOUCH, FOLL_GET, FOLL_ANON = 0x01, 0x02, 0x04, 0x08
+
+
+@memory.function(since="move-pages")
+def follow_page(k, vma, address, flags):
+    """The page a present pte maps at `address` in `vma` (a reference with FOLL_GET), or None."""
+    mm = vma.vm_mm
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, address & pg.PAGE_MASK)
+    page = None
+    if pg.pte_present(pte):
+        page = vm_normal_page(k, pte)
+        if flags & FOLL_GET:
+            get_page(page)
+    spin_unlock(mm.page_table_lock)
+    return page

@@ -22,6 +22,7 @@ from ..include.linux.sched import CAP_SYS_NICE
 from ..include.linux.spinlock import spin_lock, spin_unlock
 from ..kbuild import kfile
 from ..mm.filemap import new_private_list
+from ..include.linux.mm import vma_address
 
 mempolicy = kfile("mm/mempolicy.c")
 
@@ -358,3 +359,117 @@ def check_range(k, mm, start, end, nodes, flags, pagelist):
                 return err
         prev = vma
     return first
+
+
+# === new-page-t (95a402c3, 2.6.18): the policy layer allocates each new page itself ===========
+
+@mempolicy.function(since="new-page-t", static=True)
+def new_node_page(k, page, node):
+    """new_page_t for sys_migrate_pages: a page on `node`."""
+    return k.alloc_pages_node(node)
+
+
+@mempolicy.function(since="new-page-t", static=True)
+def new_vma_page(k, page, private):
+    """new_page_t for mbind: a page placed by the policy of vma `private` at the page's address."""
+    return k.alloc_page_vma(private, vma_address(page, private))
+
+
+@mempolicy.function(since="new-page-t")
+def migrate_to_node(k, mm, source, dest, flags):
+    """Move every page of `mm` that is on node `source` to node `dest`."""
+    pagelist = new_private_list("pagelist")
+    yield from k.check_range(mm, mm.mmap[0].vm_start, pg.TASK_SIZE, frozenset([source]),
+                             flags | MPOL_MF_DISCONTIG_OK, pagelist)
+    err = 0
+    if len(pagelist):
+        err = yield from k.migrate_pages(pagelist, k.new_node_page, dest)
+    return err
+
+
+@mempolicy.function(since="new-page-t", syscall=True)
+def sys_mbind(k, start, length, mode, nodes, flags):
+    """Set the policy of [start, start+len) and, with MPOL_MF_MOVE(_ALL), move its pages."""
+    mm = k.current.mm
+    if flags & ~(MPOL_MF_STRICT | MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) or mode > MPOL_MAX or mode < 0:
+        return -EINVAL
+    if flags & MPOL_MF_MOVE_ALL and not k.current.capable(CAP_SYS_NICE):
+        return -EPERM
+    if start & ~pg.PAGE_MASK:
+        return -EINVAL
+    if mode == MPOL_DEFAULT:
+        flags &= ~MPOL_MF_STRICT
+    length = (length + pg.PAGE_SIZE - 1) & pg.PAGE_MASK
+    end = start + length
+    if end < start:
+        return -EINVAL
+    if end == start:
+        return 0
+    if k.mpol_check_policy(mode, nodes):
+        return -EINVAL
+    new = None if mode == MPOL_DEFAULT else Mempolicy(mode, nodes)
+    if new is None:
+        flags |= MPOL_MF_DISCONTIG_OK
+    pagelist = new_private_list("pagelist")
+    yield from down_write(mm.mmap_sem)
+    vma = yield from k.check_range(mm, start, end, nodes, flags | MPOL_MF_INVERT, pagelist)
+    err = vma if isinstance(vma, int) else 0
+    if not err:
+        err = yield from k.mbind_range(vma, start, end, new)
+        nr_failed = 0
+        if len(pagelist):
+            nr_failed = yield from k.migrate_pages(pagelist, k.new_vma_page, k.find_vma(mm, start))
+        if not err and nr_failed and flags & MPOL_MF_STRICT:
+            err = -EIO
+    if len(pagelist):
+        k.putback_lru_pages(pagelist)         # pages isolated before check_range failed
+    up_write(mm.mmap_sem)
+    return err
+
+
+# === move-pages (742755a1, 2.6.18): new_page_t names the status slot of the page it allocates for
+
+@mempolicy.function(since="move-pages", static=True)
+def new_node_page(k, page, node, result):
+    """new_page_t for sys_migrate_pages: a page on `node` (no status slot)."""
+    return k.alloc_pages_node(node)
+
+
+@mempolicy.function(since="move-pages", static=True)
+def new_vma_page(k, page, private, result):
+    """new_page_t for mbind: a page placed by the policy of vma `private` (no status slot)."""
+    return k.alloc_page_vma(private, vma_address(page, private))
+
+
+# === vma-migrate (7b2259b3, 2.6.18): vmas may migrate themselves first ========================
+
+@mempolicy.function(since="vma-migrate")
+def do_migrate_pages(k, mm, from_nodes, to_nodes, flags):
+    """Move an mm's pages from `from_nodes` to `to_nodes`: pages not moved, or -errno.
+
+    First every vma with a vm_ops->migrate method is asked to move itself.
+    """
+    busy = 0
+    yield from down_read(mm.mmap_sem)
+    err = k.migrate_vmas(mm, from_nodes, to_nodes, flags)
+    tmp = set(from_nodes) if not err else set()
+    while tmp:
+        source, dest = -1, 0
+        for s in sorted(tmp):
+            d = node_remap(s, from_nodes, to_nodes)
+            if s == d:
+                continue
+            source, dest = s, d
+            if dest not in tmp:
+                break                         # prefer a destination that is not a pending source
+        if source == -1:
+            break
+        tmp.discard(source)
+        if mm.mmap:
+            err = yield from k.migrate_to_node(mm, source, dest, flags)
+        if err > 0:
+            busy += err
+        if err < 0:
+            break
+    up_read(mm.mmap_sem)
+    return err if err < 0 else busy

@@ -363,3 +363,154 @@ def anon_vma_link(k, vma):
 # === rip-out-swap (d75a0fcd, 2.6.18) ===========================================================
 
 rmap.remove("remove_from_swap", at="rip-out-swap")
+
+
+# === no-rss (442c9137, 2.6.18): a migration entry leaves rss alone ============================
+
+@rmap.function(since="no-rss", static=True)
+def try_to_unmap_one(k, page, vma, migration):
+    """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte).
+
+    An anonymous page in the swap cache gets a swap entry (and leaves rss);
+    one that is not gets a migration entry that keeps the pte's write
+    permission, and still counts in rss.
+    """
+    address = vma_address(page, vma)
+    if address < 0:
+        return SWAP_AGAIN
+    mm = vma.vm_mm
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, address)
+    if not (pg.pte_present(pte) and pg.pte_pfn(pte) == page.pfn):
+        spin_unlock(mm.page_table_lock)
+        return SWAP_AGAIN
+    young = pg.pte_young(pte)
+    if young:
+        set_pte_at(mm, address, pg.pte_mkold(pte))   # ptep_clear_flush_young, even when ignored
+    if vma.vm_flags & VM_LOCKED or (young and not migration):
+        spin_unlock(mm.page_table_lock)
+        return SWAP_FAIL
+    set_pte_at(mm, address, 0)                       # ptep_clear_flush
+    if pg.pte_dirty(pte):
+        k.set_page_dirty(page)
+    if PageAnon(page):
+        if PageSwapCache(page):
+            entry = page.private
+            k.swap_duplicate(entry)
+            mm.on_mmlist = True
+            mm.anon_rss -= 1
+        else:
+            if not migration:
+                spin_unlock(mm.page_table_lock)
+                raise KernelBug("try_to_unmap_one: anonymous page not in swap cache", "mm/rmap.c")
+            entry = k.make_migration_entry(page, pg.pte_write(pte))
+        set_pte_at(mm, address, swp_entry_to_pte(entry))
+    else:
+        mm.file_rss -= 1
+    k.page_remove_rmap(page)
+    page_cache_release(page)
+    spin_unlock(mm.page_table_lock)
+    return SWAP_AGAIN
+
+
+# === file-entries (04e62a29, 2.6.18): file pages get migration entries too =====================
+
+@rmap.function(since="file-entries", static=True)
+def try_to_unmap_one(k, page, vma, migration):
+    """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte).
+
+    For migration every pte becomes a migration entry keeping its write
+    permission (file pages too); otherwise an anonymous page gets its swap
+    entry and a file pte is simply dropped.
+    """
+    address = vma_address(page, vma)
+    if address < 0:
+        return SWAP_AGAIN
+    mm = vma.vm_mm
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, address)
+    if not (pg.pte_present(pte) and pg.pte_pfn(pte) == page.pfn):
+        spin_unlock(mm.page_table_lock)
+        return SWAP_AGAIN
+    young = pg.pte_young(pte)
+    if young:
+        set_pte_at(mm, address, pg.pte_mkold(pte))   # ptep_clear_flush_young, even when ignored
+    if vma.vm_flags & VM_LOCKED or (young and not migration):
+        spin_unlock(mm.page_table_lock)
+        return SWAP_FAIL
+    set_pte_at(mm, address, 0)                       # ptep_clear_flush
+    if pg.pte_dirty(pte):
+        k.set_page_dirty(page)
+    if PageAnon(page):
+        if PageSwapCache(page):
+            entry = page.private
+            k.swap_duplicate(entry)
+            mm.on_mmlist = True
+            mm.anon_rss -= 1
+        else:
+            if not migration:
+                spin_unlock(mm.page_table_lock)
+                raise KernelBug("try_to_unmap_one: anonymous page not in swap cache", "mm/rmap.c")
+            entry = k.make_migration_entry(page, pg.pte_write(pte))
+        set_pte_at(mm, address, swp_entry_to_pte(entry))
+    elif migration:
+        entry = k.make_migration_entry(page, pg.pte_write(pte))   # a file page's own entry
+        set_pte_at(mm, address, swp_entry_to_pte(entry))
+    else:
+        mm.file_rss -= 1
+    k.page_remove_rmap(page)
+    page_cache_release(page)
+    spin_unlock(mm.page_table_lock)
+    return SWAP_AGAIN
+
+
+# === mlock-migrate (e6a1530d, 2.6.18): migration ignores mlock and young ptes =================
+
+@rmap.function(since="mlock-migrate", static=True)
+def try_to_unmap_one(k, page, vma, migration):
+    """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte).
+
+    Only reclaim (not migration) is refused by a VM_LOCKED vma or a young
+    pte: an mlocked page must stay in memory, not in the same frame.
+    """
+    address = vma_address(page, vma)
+    if address < 0:
+        return SWAP_AGAIN
+    mm = vma.vm_mm
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, address)
+    if not (pg.pte_present(pte) and pg.pte_pfn(pte) == page.pfn):
+        spin_unlock(mm.page_table_lock)
+        return SWAP_AGAIN
+    if not migration:
+        if vma.vm_flags & VM_LOCKED:
+            spin_unlock(mm.page_table_lock)
+            return SWAP_FAIL
+        if pg.pte_young(pte):                        # ptep_clear_flush_young
+            set_pte_at(mm, address, pg.pte_mkold(pte))
+            spin_unlock(mm.page_table_lock)
+            return SWAP_FAIL
+    set_pte_at(mm, address, 0)                       # ptep_clear_flush
+    if pg.pte_dirty(pte):
+        k.set_page_dirty(page)
+    if PageAnon(page):
+        if PageSwapCache(page):
+            entry = page.private
+            k.swap_duplicate(entry)
+            mm.on_mmlist = True
+            mm.anon_rss -= 1
+        else:
+            if not migration:
+                spin_unlock(mm.page_table_lock)
+                raise KernelBug("try_to_unmap_one: anonymous page not in swap cache", "mm/rmap.c")
+            entry = k.make_migration_entry(page, pg.pte_write(pte))
+        set_pte_at(mm, address, swp_entry_to_pte(entry))
+    elif migration:
+        entry = k.make_migration_entry(page, pg.pte_write(pte))   # a file page's own entry
+        set_pte_at(mm, address, swp_entry_to_pte(entry))
+    else:
+        mm.file_rss -= 1
+    k.page_remove_rmap(page)
+    page_cache_release(page)
+    spin_unlock(mm.page_table_lock)
+    return SWAP_AGAIN

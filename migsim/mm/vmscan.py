@@ -455,3 +455,8 @@ def isolate_lru_page(k, page):
 
 vmscan.relink("pageout", since="reorg", static=False)
 vmscan.relink("remove_mapping", since="reorg", static=False)
+
+
+# === file-entries (04e62a29, 2.6.18): migration writes pages out itself, pageout is local again ===
+
+vmscan.relink("pageout", since="file-entries", static=True)

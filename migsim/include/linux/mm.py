@@ -152,7 +152,7 @@ class VMA:
     """struct vm_area_struct: one mapping of a process's address space."""
 
     __slots__ = ("vm_mm", "vm_start", "vm_end", "vm_flags", "vm_page_prot",
-                 "vm_pgoff", "vm_file", "anon_vma", "vm_policy")
+                 "vm_pgoff", "vm_file", "anon_vma", "vm_policy", "vm_ops")
 
     def __init__(self, mm, start, end, flags, prot, pgoff, file=None):
         self.vm_mm, self.vm_start, self.vm_end = mm, start, end
@@ -160,6 +160,7 @@ class VMA:
         self.vm_file = file
         self.anon_vma = None
         self.vm_policy = None
+        self.vm_ops = None                   # vm_operations_struct: only ->migrate (7b2259b3) is looked at
 
     def perms(self):
         """'rw-p' style, as in /proc/PID/maps."""

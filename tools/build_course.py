@@ -31,8 +31,13 @@ import jupytext
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from migsim import series  # noqa: E402  (after the path: this checkout's migsim)
+
 SOURCE_DIRS = ("notebooks", "solutions")
 EXERCISES = "exercises"
+BADGE = "> **Patch badge:** "          # the title cell's line, followed by series.step(ID).badge()
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"     # a model id: random, and useless without state
 METADATA = {
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -64,9 +69,24 @@ def cell_id(cell, seen):
     return digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
 
 
+def badge_step(nb):
+    """The step whose badge the first cell shows; ValueError if the line is missing or not that step's badge."""
+    first = nb.cells[0].source if nb.cells else ""
+    lines = [line[len(BADGE):] for line in first.splitlines() if line.startswith(BADGE)]
+    if len(lines) != 1 or not lines[0].startswith("[") or "]" not in lines[0]:
+        raise ValueError(f"the first cell needs one line '{BADGE}[ID] ...' (series.step(ID).badge()); "
+                         f"it reads {first[:200]!r}")
+    step_id = lines[0][1:lines[0].index("]")]
+    badge = series.step(step_id).badge()
+    if lines[0] != badge:
+        raise ValueError(f"the badge line reads {lines[0]!r}; series.step({step_id!r}).badge() is {badge!r}")
+    return step_id
+
+
 def read_source(md):
-    """The notebook of a MyST source, unexecuted, with fixed metadata and content ids."""
+    """The notebook of a MyST source, unexecuted, with fixed metadata and content ids (its badge checked)."""
     nb = jupytext.read(md, fmt="md:myst")
+    badge_step(nb)
     nb.metadata = nbformat.from_dict(METADATA)
     nb.nbformat, nb.nbformat_minor = 4, 5
     seen = {}

@@ -3,7 +3,7 @@
 Run: python benchmarks/bench_stepper.py [--at swapless-core] [--picture machine] [--repeat 3]
 
 A `migsim.widgets.Stepper` over scenario fork_race (bug B) is clicked
-through the scenario's schedule (M85F9M6F2M, 103 steps, the last one breaks
+through the scenario's schedule (M85F7M6F2M, 101 steps, the last one breaks
 the machine), choosing each task with its toggle button and pressing
 "step". Each click is timed: the model's step, `k.check()`, the text panels,
 the dump and the picture. Reports the median over all steps, the median

@@ -21,9 +21,9 @@ import random
 import time
 from dataclasses import dataclass
 
-from .errors import KernelBug, SegmentationFault
+from .errors import bad_value, check_int
 from .scenarios import get
-from .sched import compress
+from .sched import FAILURES, compress, ready, replay, run
 
 
 @dataclass
@@ -43,6 +43,7 @@ class Report:
     first_failure_s: float = None
     first_failure_after: int = None   # schedules run up to and including the first failing one
     elapsed_s: float = 0.0
+    stopped: bool = False      # the progress callback or the limit ended it before every schedule ran
 
     def __str__(self):
         head = (f"{self.scenario} at {self.at}, preemption bound {self.bound}"
@@ -51,7 +52,36 @@ class Report:
         if self.failing:
             head += (f"\nshortest failing schedule: {self.shortest} "
                      f"({self.shortest_preemptions} preemptions)\n  {self.shortest_error}")
+        if self.stopped:
+            head += "\nstopped early: not every schedule within the bound was run"
         return head
+
+
+class _Progress:
+    """Counts complete schedules into a Report; calls `callback(report)` every `every` of them.
+
+    A callback that returns a true value stops the exploration (no threads:
+    the explorer asks between schedules), as does reaching `limit` schedules.
+    """
+
+    def __init__(self, report, callback, every, limit):
+        if callback is not None and not callable(callback):
+            raise bad_value("progress", callback, "a function of the Report, or None")
+        self.report, self.callback = report, callback
+        self.every, self.limit = check_int("every", every, 1), check_int("limit", limit, 1)
+
+    def count(self):
+        r = self.report
+        r.explored += 1
+        if r.explored >= self.limit:
+            r.stopped = True
+        elif self.callback is not None and r.explored % self.every == 0 and self.callback(r):
+            r.stopped = True
+
+    def finish(self):
+        """The last call: the final counts (its answer no longer matters)."""
+        if self.callback is not None:
+            self.callback(self.report)
 
 
 def keys(point):
@@ -79,51 +109,49 @@ def _run_prefix(scenario, at, prefix):
     """A fresh machine with `prefix` replayed (checking every step): (k, ctx, error or None)."""
     k, ctx = scenario.build(at)
     try:
-        for label in prefix:
-            k.task(label).step()
-            k.check()
-    except (KernelBug, SegmentationFault) as e:
+        replay(k, prefix, after_step=k.check)
+    except FAILURES as e:
         return k, ctx, str(e)
     return k, ctx, None
 
 
-def _explore_plain(scenario, at, bound, limit):
+def _explore_plain(scenario, at, bound, progress):
     """Plain enumeration: every schedule with at most `bound` preemptions, no pruning."""
-    report = Report(scenario.name, at, bound, False)
+    report = progress.report
     t0 = time.perf_counter()
     stack = [("", 0, "")]                     # (prefix, preemptions used, label that ran last)
     best = None
-    while stack and report.explored < limit:
+    while stack and not report.stopped:
         prefix, used, last = stack.pop()
         k, ctx, error = _run_prefix(scenario, at, prefix)
         schedule = prefix
         while error is None:
-            ready = [t for t in k.tasks if not t.done and not t.blocked]
-            if not ready:
+            can = ready(k)
+            if not can:
                 try:
                     scenario.finish(k, ctx)
-                except (KernelBug, SegmentationFault) as e:
+                except FAILURES as e:
                     error = str(e)
                 break
-            current = next((t for t in ready if t.label == last), None)
+            current = next((t for t in can if t.label == last), None)
             if current is not None:
-                first, others = current, [t for t in ready if t is not current]
+                first, others = current, [t for t in can if t is not current]
                 for t in reversed(others):
                     if used >= bound:
                         continue
                     stack.append((schedule + t.label, used + 1, t.label))
             else:                               # a free switch: every ready task may go
-                first, others = ready[0], ready[1:]
+                first, others = can[0], can[1:]
                 for t in reversed(others):
                     stack.append((schedule + t.label, used, t.label))
+            schedule += first.label              # the failing step belongs to the schedule
+            last = first.label
             try:
                 first.step()
-                schedule += first.label
-                last = first.label
                 k.check()
-            except (KernelBug, SegmentationFault) as e:
+            except FAILURES as e:
                 error = str(e)
-        report.explored += 1
+        progress.count()
         if error is not None:
             report.failing += 1
             if report.first_failure_s is None:
@@ -144,19 +172,13 @@ def random_run(scenario, at, seed):
     scenario = get(scenario)
     rng = random.Random(seed)
     k, ctx = scenario.build(at)
-    schedule = ""
+    start = len(k.schedule)
     try:
-        while True:
-            ready = [t for t in k.tasks if not t.done and not t.blocked]
-            if not ready:
-                scenario.finish(k, ctx)
-                return False, schedule
-            t = rng.choice(ready)
-            t.step()
-            schedule += t.label
-            k.check()
-    except (KernelBug, SegmentationFault):
-        return True, schedule
+        run(k, pick=rng.choice, after_step=k.check)
+        scenario.finish(k, ctx)
+    except FAILURES:
+        return True, k.schedule[start:]
+    return False, k.schedule[start:]
 
 
 def runs_until_failure(scenario, at, seed, max_runs=1000):
@@ -190,9 +212,9 @@ class _Node:
 class _Dpor:
     """Depth-first DPOR over one scenario at one step, with a preemption bound."""
 
-    def __init__(self, scenario, at, bound, report, limit):
+    def __init__(self, scenario, at, bound, progress):
         self.scenario, self.at, self.bound = scenario, at, bound
-        self.report, self.limit = report, limit
+        self.report, self.progress = progress.report, progress
         self.events, self.nodes = [], []
         self.best = None
         self.t0 = time.perf_counter()
@@ -205,7 +227,7 @@ class _Dpor:
         return k, ctx
 
     def record(self, schedule, error, used=None):
-        self.report.explored += 1
+        self.progress.count()
         if error is None:
             return
         self.report.failing += 1
@@ -258,7 +280,7 @@ class _Dpor:
         try:
             t.step()
             k.check()
-        except (KernelBug, SegmentationFault) as e:
+        except FAILURES as e:
             return str(e)
         return None
 
@@ -270,16 +292,16 @@ class _Dpor:
         running them first here would only repeat a known schedule.
         """
         sleep = dict(sleep or {})
-        if self.report.explored >= self.limit:
+        if self.report.stopped:
             return
         schedule = "".join(e.label for e in self.events)
-        enabled = [t.label for t in k.tasks if not t.done and not t.blocked]
+        enabled = [t.label for t in ready(k)]
         if not enabled:
             used = self._preemptions()
             try:
                 self.scenario.finish(k, ctx)
                 self.record(schedule, None, used)
-            except (KernelBug, SegmentationFault) as e:
+            except FAILURES as e:
                 self.record(schedule, str(e), used)
             return
         self.add_backtracks(k)
@@ -295,7 +317,7 @@ class _Dpor:
         self.nodes.append(node)
         nexts = {t.label: keys(t.point) for t in k.tasks if not t.done}
         live = (k, ctx)
-        while node.backtrack - node.done - set(sleep):
+        while node.backtrack - node.done - set(sleep) and not self.report.stopped:
             todo = node.backtrack - node.done - set(sleep)
             label = first if first in todo else sorted(todo)[0]
             node.done.add(label)
@@ -316,21 +338,33 @@ class _Dpor:
         self.nodes.pop()
 
 
-def explore(scenario, at, bound=2, prune=True, limit=20000):
+def explore(scenario, at, bound=2, prune=True, limit=20000, progress=None, every=100):
     """Every schedule of `scenario` at step `at` with at most `bound` preemptions: a Report.
 
     With `prune` (the default) schedules that only reorder commuting steps are
     explored once (DPOR); without it, every schedule within the bound is run.
+    `progress(report)` is called every `every` complete schedules with the
+    counts so far (and once at the end); if it returns a true value the
+    exploration stops there, as it does after `limit` schedules
+    (`report.stopped` then says so).
     """
     scenario = get(scenario)
+    check_int("bound (preemptions)", bound, 0)
+    check_int("limit (schedules)", limit, 1)
+    if not isinstance(prune, bool):
+        raise bad_value("prune", prune, "True or False")
+    counter = _Progress(Report(scenario.name, at, bound, prune), progress, every, limit)
     if not prune:
-        return _explore_plain(scenario, at, bound, limit)
-    report = Report(scenario.name, at, bound, True)
-    dpor = _Dpor(scenario, at, bound, report, limit)
+        report = _explore_plain(scenario, at, bound, counter)
+        counter.finish()
+        return report
+    report = counter.report
+    dpor = _Dpor(scenario, at, bound, counter)
     k, ctx = scenario.build(at)
     dpor.run(k, ctx)
     if dpor.best is not None:
         (report.shortest_preemptions, _), report.shortest, report.shortest_error = dpor.best
         report.shortest = compress(report.shortest)
     report.elapsed_s = time.perf_counter() - dpor.t0
+    counter.finish()
     return report

@@ -17,10 +17,11 @@ from .include.linux.pgtable_walk import get_pte
 from .include.linux.sched import CAP_SYS_ADMIN, CAP_SYS_NICE
 from .include.linux.spinlock import SpinLock
 from .include.linux.swap import SwapInfoArray
-from .sched import Task, expand
+from .sched import Task, parse, ready, replay
 from . import uapi
 
 MAX_NODES = 8
+_RAISE = object()          # page(): no default given, so a missing page is an error
 
 
 def syscall_entry(fn):
@@ -137,13 +138,13 @@ class Kernel:
 
     def _let_others_run(self, point):
         """A direct call waits: step the other tasks (in start order) until it can go on."""
-        ready = [t for t in self.tasks if not t.done and not t.blocked]
-        if not ready:
+        can = ready(self)
+        if not can:
             raise Deadlock(f"deadlock: {self.current.comm} waits in {point.name} on {point.what} "
                            f"and no task can run to release it")
         saved = self.current, self.running
         try:
-            ready[0].step()
+            can[0].step()
         finally:
             self.current, self.running = saved
 
@@ -210,27 +211,29 @@ class Kernel:
         return "".join(t.label for t in self.tasks if not t.done)
 
     def runnable_labels(self):
-        return "".join(t.label for t in self.tasks if not t.done and not t.blocked)
+        return "".join(t.label for t in ready(self))
 
     def replay(self, schedule):
-        """Step tasks by label, one scheduling point per letter ("MMFM...", or "M2FM" for short)."""
-        if not isinstance(schedule, str) or (schedule and not schedule[0].isalpha()):
-            raise bad_value("schedule", schedule, "a string of task labels, each maybe followed by a count")
-        schedule = expand(schedule)
-        for c in schedule:                    # every label must name a live task before any step
+        """Step tasks by a schedule: one scheduling point per letter ("MMFM...", or "M2FM" for short),
+        or by points ("F:anon_vma_link M F", see `sched.parse`).
+
+        A schedule that names a task that cannot run raises TaskError
+        (`sched.DoesNotApply`) saying where it stopped.
+        """
+        labels = [move.label for move in parse(schedule)]
+        for c in labels:                      # every label must name a live task before any step
             if self.task(c).done:
                 raise TaskError(f"bad schedule: {schedule!r}: task {c} has finished ({self.task(c).state}); "
                                 f"expected labels of unfinished tasks: {self.unfinished_labels() or 'none'}")
-        for c in schedule:
-            self.task(c).step()
+        replay(self, schedule)
 
     def run_tasks(self):
         """Step the runnable tasks round-robin (start order) until none can run."""
         while True:
-            ready = [t for t in self.tasks if not t.done and not t.blocked]
-            if not ready:
+            can = ready(self)
+            if not can:
                 return
-            for t in ready:
+            for t in can:
                 if not t.done and not t.blocked:
                     t.step()
 
@@ -240,8 +243,7 @@ class Kernel:
         """A new process called `comm` with an empty address space, on `node`."""
         from .include.linux.sched import MM
         from .process import Process
-        if not isinstance(comm, str) or not comm or len(comm) > 15:
-            raise bad_value("comm (process name)", comm, "a non-empty string of at most 15 characters")
+        uapi.check_comm(comm)
         check_int("node", node, 0, len(self.nodes) - 1)
         check_int("uid", uid, 0, 65535)
         caps = (CAP_SYS_ADMIN, CAP_SYS_NICE) if uid == 0 else ()
@@ -290,11 +292,33 @@ class Kernel:
         self._check_proc_addr(p, addr)
         return PteView(get_pte(p.mm, addr & pg.PAGE_MASK), self)
 
-    def page(self, p, addr):
-        """The struct page mapped at `addr` in `p` (None if not present)."""
+    def page(self, p, addr, default=_RAISE):
+        """The struct page mapped at `addr` in `p`.
+
+        Where no page is mapped (no vma covers `addr`, or its pte is not
+        present) this is a MigsimError saying why, unless a `default` is
+        given: then that is returned (``k.page(p, a, default=None)``).
+        """
         from .views import page_behind
         self._check_proc_addr(p, addr)
-        return page_behind(self, get_pte(p.mm, addr & pg.PAGE_MASK))
+        value = get_pte(p.mm, addr & pg.PAGE_MASK)
+        page = page_behind(self, value)
+        if page is not None:
+            return page
+        if default is not _RAISE:
+            return default
+        raise MigsimError(self._no_page(p, addr, value))
+
+    def _no_page(self, p, addr, value):
+        """Why no page is mapped at `addr` in `p`, and what was expected."""
+        from .views import PteView
+        instead = "; k.page(p, addr, default=None) returns None instead"
+        if not any(vma.vm_start <= addr < vma.vm_end for vma in p.mm.mmap):
+            maps = ", ".join(vma.describe() for vma in p.mm.mmap) or "none"
+            return (f"bad address: 0x{addr:08x} is not mapped in process {p.pid} ({p.comm}) "
+                    f"(expected an address in one of its mappings: {maps}{instead})")
+        return (f"no page at 0x{addr:08x} in process {p.pid} ({p.comm}): its pte is {PteView(value, self)} "
+                f"(expected a present pte; k.pte(p, addr) decodes it{instead})")
 
     def _check_proc_addr(self, p, addr):
         from .process import Process

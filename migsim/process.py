@@ -20,7 +20,7 @@ from .include.linux.rwsem import down_read, down_write, up_read, up_write
 from .include.linux.sched import TaskStruct
 from .mm.mempolicy import MPOL_BIND, MPOL_DEFAULT, MPOL_INTERLEAVE, MPOL_PREFERRED
 from .mm.mmap import MAP_PRIVATE, MAP_SHARED
-from .uapi import nodemask, prot_bits
+from .uapi import check_comm, nodemask, prot_bits
 
 ZERO_PAGE = bytes(pg.PAGE_SIZE)
 MODES = {"default": MPOL_DEFAULT, "preferred": MPOL_PREFERRED, "bind": MPOL_BIND,
@@ -225,10 +225,15 @@ class Process(TaskStruct):
         return self.k.SYMBOLS["sys_migrate_pages"].obj(self.k, *args)
 
     @user_call
-    def fork(self):
-        """Fork: the child process (it shares this one's pages copy-on-write)."""
+    def fork(self, comm=None):
+        """Fork: the child process (it shares this one's pages copy-on-write).
+
+        The child is called `comm` if given (as if it had renamed itself with
+        prctl(PR_SET_NAME) at once), else by this process's name, as fork copies it.
+        """
         self._alive()
-        child = Process(self.k, self.k._new_pid(), self.comm, self.uid, self.node, self.caps)
+        comm = self.comm if comm is None else check_comm(comm)
+        child = Process(self.k, self.k._new_pid(), comm, self.uid, self.node, self.caps)
         child.parent = self
         return self._fork(child)
 

@@ -3,12 +3,47 @@
     migsim.series.steps()            # the Step records, oldest first
     migsim.series.diff("reorg")      # one patch as a mail: header, summary, diff by kernel file
     print(migsim.series.cover())     # the whole series, one line per step
+    migsim.series.listing("mm/migrate.c", "swapless-core")   # a kernel file as it reads at a step
+    migsim.series.where("remove_migration_ptes", "swapless-core")  # which version, where, until when
+
+What they return is `Text`: a str that shows as text in the REPL and as a
+highlighted code block in Jupyter.
 """
 
 import difflib
+import inspect
+import pathlib
+import re
+import textwrap
+from dataclasses import dataclass
 
 from . import kbuild
+from .errors import MigsimError
 from .steps import IDS, INDEX, STEPS
+
+
+class Text(str):
+    """A str that displays as text: its repr is the text itself, and Jupyter shows a code block.
+
+    It compares equal to the plain string; `lang` names the highlighting
+    ("diff", "python") of the fenced Markdown block that Jupyter renders.
+    """
+
+    def __new__(cls, text, lang=""):
+        self = super().__new__(cls, text)
+        self.lang = lang
+        return self
+
+    def __repr__(self):
+        return str(self)
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(str(self))
+
+    def _repr_markdown_(self):
+        runs = [len(m) for m in re.findall(r"`+", self)]
+        fence = "`" * max(3, max(runs, default=0) + 1)    # longer than any run of backticks inside
+        return f"{fence}{self.lang}\n{self.rstrip(chr(10))}\n{fence}\n"
 
 
 def steps():
@@ -102,7 +137,7 @@ def diff(id_):
         hunk = _layout_hunk(path, index) if _file_exists(path, index - 1) else []
         if hunk:
             body += [f"--- a/{path}\n", f"+++ b/{path}\n"] + hunk
-    return "\n".join(head) + "\n" + "".join(body)
+    return Text("\n".join(head) + "\n" + "".join(body), "diff")
 
 
 def cover():
@@ -110,9 +145,139 @@ def cover():
     lines = ["[PATCH 00/%02d] Page migration, 2.6.16 -> 2.6.18, replayed" % (len(STEPS) - 1), ""]
     for i, s in enumerate(STEPS):
         lines.append(f"{i:2d} {s.id:<22} {s.commit[:12]}  {s.release:<7} {s.title}")
-    return "\n".join(lines)
+    return Text("\n".join(lines), "diff")
 
 
 def _wrap(text, width=72):
-    import textwrap
     return textwrap.wrap(text, width)
+
+
+# --- reading the kernel at a step -------------------------------------------------
+
+_ROOT = pathlib.Path(__file__).resolve().parent.parent      # the simulator's source tree
+
+
+def _kfiles():
+    return sorted({v.kfile for versions in kbuild.REGISTRY.values() for v in versions})
+
+
+def _close(word, options):
+    near = difflib.get_close_matches(word, options, n=3, cutoff=0.6) if isinstance(word, str) else []
+    return f"; did you mean {' or '.join(map(repr, near))}?" if near else ""
+
+
+def _source(v):
+    """(simulator source file, line) of version `v`: the def of a function, the line that registers a value."""
+    if v.kind in ("function", "syscall"):
+        fn = inspect.unwrap(v.obj)
+        lines, first = inspect.getsourcelines(fn)
+        decorators = next(i for i, text in enumerate(lines) if text.lstrip().startswith("def "))
+        return _relative(pathlib.Path(inspect.getsourcefile(fn)).resolve()), first + decorators
+    call = ".const(" if v.kind == "const" else ".remove("
+    for path in sorted(_ROOT.joinpath("migsim").rglob("*.py")):
+        for n, text in enumerate(path.read_text().splitlines(), 1):
+            if call in text and f'"{v.name}"' in text and (f'"{v.since}"' in text or (
+                    "since=" not in text and v.since == IDS[0])):
+                return _relative(path), n
+    return "(unknown)", 0
+
+
+def _relative(path):
+    try:
+        return str(path.relative_to(_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _present(name, index):
+    """The Version of `name` at step `index`, or a MigsimError saying where in the series it is."""
+    kbuild.load_all()
+    versions = kbuild.REGISTRY.get(name) if isinstance(name, str) else None
+    if not versions:
+        raise MigsimError(f"bad kernel symbol: {name!r} (expected a function or constant of the "
+                          f"simulated kernel{_close(name, list(kbuild.REGISTRY))})")
+    v = kbuild.active(name, index)
+    if v is None:
+        steps_in = [i for i in range(len(STEPS)) if kbuild.active(name, i) is not None]
+        span = f"from {IDS[steps_in[0]]} to {IDS[steps_in[-1]]}" if steps_in else "at no step"
+        raise MigsimError(f"bad kernel symbol: {name!r} is not in the kernel at {IDS[index]} "
+                          f"(it is there {span})")
+    return v
+
+
+@dataclass(frozen=True, repr=False)
+class Where:
+    """Where the version of a kernel symbol in force at a step lives, and how long it stays."""
+
+    name: str
+    at: str
+    kfile: str
+    since: str              # the step its version arrived at
+    source: str             # the simulator's Python file that holds it
+    line: int
+    next_step: str = None   # the step that replaces or removes it (None: it lasts the series)
+    next_change: str = ""   # "replaced", "removed", "moved to <file>", "relinked"
+    version: object = None
+
+    def __str__(self):
+        head = (f"{self.name} at {self.at}: the version since {self.since}, in {self.kfile}; "
+                f"source {self.source}:{self.line}")
+        if self.next_step is None:
+            return head + "; unchanged to the end of the series"
+        return head + f"; {self.next_change} at {self.next_step}"
+
+    __repr__ = __str__
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(str(self))
+
+
+def where(name, at):
+    """Which version of kernel symbol `name` is in force at step `at`, where it is, until when: a Where."""
+    index = kbuild.step_index(at)
+    v = _present(name, index)
+    later = sorted((w for w in kbuild.REGISTRY[name] if w.step > index), key=lambda w: (w.step, w.order))
+    nxt, change = (later[0], None) if later else (None, "")
+    if nxt is not None:
+        if nxt.kind == "removed":
+            change = "removed"
+        elif nxt.kfile != v.kfile:
+            change = f"moved to {nxt.kfile}"
+        elif nxt.obj is v.obj:
+            change = "relinked (its export or static changes)"
+        else:
+            change = "replaced"
+    source, line = _source(v)
+    return Where(name, IDS[index], v.kfile, v.since, source, line,
+                 nxt.since if nxt else None, change, v)
+
+
+def listing(kfile, at):
+    """Kernel file `kfile` as it reads at step `at`: each symbol once, in its version in force, in file order.
+
+    Banners ("/* Migration functions */") stand where the file has them; each
+    symbol is headed by the step its version arrived at and its simulator source.
+    """
+    index = kbuild.step_index(at)
+    kbuild.load_all()
+    known = _kfiles()
+    if kfile not in known:
+        raise MigsimError(f"bad kernel file: {kfile!r} (expected one of {', '.join(known)}"
+                          f"{_close(kfile, known)})")
+    items = kbuild.file_items(kfile, index)
+    if not items:
+        steps_in = [i for i in range(len(STEPS)) if kbuild.file_items(kfile, i)]
+        raise MigsimError(f"bad kernel file: {kfile!r} has nothing at {IDS[index]} "
+                          f"(it is in the series from {IDS[steps_in[0]]} to {IDS[steps_in[-1]]})")
+    count = sum(1 for n in items if not n.startswith("/*"))
+    out = [f"# {kfile} as it reads at {IDS[index]}: {count} symbol{'s' * (count != 1)}, "
+           f"each in the version in force", ""]
+    for item in items:
+        if item.startswith("/*"):
+            out += [item, ""]
+            continue
+        v = kbuild.active(item, index)
+        source, line = _source(v)
+        out.append(f"# {item}: since {v.since} ({source}:{line})")
+        out.append(v.text())
+    return Text("\n".join(out).rstrip("\n") + "\n", "python")

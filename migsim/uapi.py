@@ -11,6 +11,13 @@ checks is left to the kernel and answered with -errno.
 from .errors import MigsimError, bad_value, check_int
 
 
+def check_comm(comm):
+    """`comm` if the kernel could hold it as a process name (TASK_COMM_LEN is 16: at most 15 characters)."""
+    if not isinstance(comm, str) or not comm or len(comm) > 15:
+        raise bad_value("comm (process name)", comm, "a non-empty string of at most 15 characters")
+    return comm
+
+
 def nodemask(k, what, nodes):
     """A frozenset of node ids from an iterable of ints that name existing nodes."""
     if isinstance(nodes, (str, bytes)) or not hasattr(nodes, "__iter__"):

@@ -18,7 +18,7 @@ mappings on both filesystems, pages swapped out, a swap area, and in the
 import pytest
 
 import migsim
-from migsim import MigsimError, SegmentationFault, TaskError, UnknownStep
+from migsim import MigsimError, SegmentationFault, TaskError, UnknownStep, draw, explore, scenarios, widgets
 
 PAGE = 4096
 TASK_SIZE = 0xC0000000          # i386 with the 3G/1G split
@@ -616,3 +616,109 @@ def test_replay_a_schedule_that_is_not_a_string(tasked, schedule):
     msg = raises(MigsimError, tasked.k.replay, schedule)
     assert_names(msg, f"schedule: {schedule!r}", "a string of task labels")
     assert_unchanged(tasked)
+
+
+@pytest.mark.parametrize("addr", [0x50000000, 0x40010000])
+def test_page_at_an_unmapped_address_names_it_and_the_mappings(rig, addr):
+    msg = raises(MigsimError, rig.k.page, rig.p, addr)
+    assert_names(msg, f"0x{addr:08x}", "not mapped in process 100 (gcc)", "40000000-40004000 rw-p [anon]",
+                 "40004000-40008000 rw-s notes", "default=None")
+    assert_unchanged(rig)
+
+
+def test_page_where_the_pte_is_not_present_says_what_the_pte_is(rig):
+    assert rig.k.pte(rig.p, rig.a).swap                         # reclaimed to swap when the rig was built
+    msg = raises(MigsimError, rig.k.page, rig.p, rig.a)
+    assert_names(msg, f"no page at 0x{rig.a:08x} in process 100 (gcc)", "swap entry", "k.pte(p, addr)",
+                 "default=None")
+    assert_unchanged(rig)
+
+
+def test_page_with_a_default_gives_it_where_no_page_is_mapped(rig):
+    assert rig.k.page(rig.p, 0x50000000, default=None) is None
+    assert rig.k.page(rig.p, rig.a, default="no page") == "no page"
+    assert rig.k.page(rig.p, rig.m, default=None) is rig.k.page(rig.p, rig.m)     # a present page is the page
+    assert_unchanged(rig)
+
+
+@pytest.mark.parametrize("comm", ["", "a" * 16, 7])
+def test_fork_with_a_bad_name_for_the_child(rig, comm):
+    msg = raises(MigsimError, rig.p.fork, comm=comm)
+    assert_names(msg, f"comm (process name): {comm!r}", "non-empty string of at most 15 characters")
+    assert_unchanged(rig)                                       # not even a pid was taken
+
+
+# --- scenarios and the explorer -----------------------------------------------------------------
+
+@pytest.mark.parametrize("schedule", [85, None, ["M", "F"], "85F9"])
+def test_run_a_scenario_with_a_schedule_that_is_not_one(rig, schedule):
+    msg = raises(MigsimError, scenarios.run, "fork_race", "swapless-core", schedule)
+    assert_names(msg, f"schedule: {schedule!r}", "a string of task labels", "'M85F9M6F2M'")
+    assert_unchanged(rig)
+
+
+@pytest.mark.parametrize("bound", ["2", -1, 2.0, None, True])
+def test_explore_with_a_bound_that_is_not_one(rig, bound):
+    msg = raises(MigsimError, explore.explore, "fork_race", "swapless-core", bound=bound)
+    assert_names(msg, f"bound (preemptions): {bound!r}", "an int >= 0")
+    assert_unchanged(rig)
+
+
+@pytest.mark.parametrize("kwargs, what, expected", [
+    ({"prune": "yes"}, "prune: 'yes'", "True or False"), ({"limit": 0}, "limit (schedules): 0", "an int >= 1")])
+def test_explore_with_other_bad_options(rig, kwargs, what, expected):
+    msg = raises(MigsimError, explore.explore, "fork_race", "swapless-core", **kwargs)
+    assert_names(msg, what, expected)
+    assert_unchanged(rig)
+
+
+# --- pictures and widgets -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("p, hint", [(100, "k.process(100)"), ("gcc", ""), (None, "")])
+def test_draw_the_page_table_of_something_that_is_not_a_process(rig, p, hint):
+    msg = raises(MigsimError, draw.draw_page_table, rig.k, p)
+    assert_names(msg, f"process: {p!r}", "a process of this kernel", hint)
+    assert_unchanged(rig)
+
+
+def test_draw_the_page_table_of_another_kernels_process(rig):
+    stranger = migsim.Kernel(at="v2.6.16").spawn("stranger")
+    msg = raises(MigsimError, draw.draw_page_table, rig.k, stranger)
+    assert_names(msg, f"process: {stranger!r}", "a process of this kernel")
+    assert_unchanged(rig)
+
+
+@pytest.mark.parametrize("picture", ["draw_machine", "MachinePicture", "draw_page_table", "draw_rmap"])
+def test_draw_a_process_where_the_kernel_goes(rig, picture):
+    args = (rig.p, rig.p) if picture in ("draw_page_table", "draw_rmap") else (rig.p,)
+    msg = raises(MigsimError, getattr(draw, picture), *args)
+    assert_names(msg, f"kernel: {rig.p!r}", "a migsim.Kernel", "draw_page_table(k, p)")
+    assert_unchanged(rig)
+
+
+@pytest.mark.parametrize("nodes, frames", [(1, 1025), (8, 129), (2, 4096)])     # a million: the same rule
+def test_draw_a_machine_too_big_to_draw(nodes, frames):
+    k = migsim.Kernel(at="v2.6.16", nodes=nodes, frames_per_node=frames)
+    before = k.dump()
+    for picture in (draw.draw_machine, draw.MachinePicture):
+        msg = raises(MigsimError, picture, k)
+        assert_names(msg, "too big to draw", f"{nodes} nodes x {frames} frames has {nodes * frames} frames",
+                     "at most 1024 frames", "k.dump()")
+    assert k.dump() == before
+
+
+def test_draw_a_page_table_too_big_to_draw():
+    k = migsim.Kernel(at="v2.6.16", nodes=1, frames_per_node=160)
+    p = k.spawn("big")
+    a = p.mmap(129)
+    p.write(a, bytes(129 * PAGE))
+    before = k.dump()
+    msg = raises(MigsimError, draw.draw_page_table, k, p)
+    assert_names(msg, "too big to draw", "page table of pid 100 (big) has 129 ptes in use", "at most 128")
+    assert k.dump() == before
+
+
+@pytest.mark.parametrize("picture", ["nope", "pid 999", None, "Machine"])
+def test_stepper_asked_for_a_picture_it_cannot_show(picture):
+    msg = raises(MigsimError, widgets.Stepper, scenarios.FORK_RACE, "swapless-core", picture=picture)
+    assert_names(msg, f"picture: {picture!r}", "'machine'", "'timeline'", "'rmap'", "'pid 100'", "'pid 101'")

@@ -110,7 +110,7 @@ def test_opening_a_schedule_positions_on_its_last_state():
 
 def test_a_schedule_that_steps_a_task_that_cannot_run_is_refused():
     with pytest.raises(migsim.MigsimError, match="runnable"):
-        widgets.Stepper(FORK, AT, schedule="M85F9M6M")        # M waits for F's page table lock
+        widgets.Stepper(FORK, AT, schedule="M85F7M6M")        # M waits for F's page table lock
     with pytest.raises(migsim.MigsimError, match="schedule"):
         widgets.Stepper(FORK, AT, schedule="3M")
 
@@ -170,7 +170,7 @@ def test_the_ending_runs_as_a_last_step_once_the_tasks_are_over():
 # --- the task selector ----------------------------------------------------------------------------
 
 def test_a_blocked_task_is_disabled_and_says_what_it_waits_on():
-    s = widgets.Stepper(FORK, AT, schedule="M85F9M6")           # M now waits for F's page table lock
+    s = widgets.Stepper(FORK, AT, schedule="M85F7M6")           # M now waits for F's page table lock
     m = s.rec.k.task("M")
     assert m.blocked
     assert s.task_buttons["M"].disabled and not s.task_buttons["F"].disabled
@@ -183,7 +183,7 @@ def test_a_blocked_task_is_disabled_and_says_what_it_waits_on():
 
 
 def test_a_finished_task_is_disabled():
-    s = widgets.Stepper(FORK, AT, schedule="M85F9M6F2")          # F has returned
+    s = widgets.Stepper(FORK, AT, schedule="M85F7M6F2")          # F has returned
     assert s.rec.k.task("F").done
     assert s.task_buttons["F"].disabled and "done" in s.task_status["F"].value
 
@@ -238,7 +238,7 @@ def test_the_picture_is_a_png_redrawn_when_the_machine_changes():
 
 
 def test_every_picture_choice_draws_and_the_dump_is_the_machines():
-    s = widgets.Stepper(FORK, AT, schedule="M85F9M6F2")
+    s = widgets.Stepper(FORK, AT, schedule="M85F7M6F2")
     values = [v for _, v in s.picture.options]
     assert values[:3] == ["machine", "timeline", "rmap"]
     assert "pid 102" in values                                 # the new child's page table
@@ -261,6 +261,13 @@ def test_the_dump_is_written_only_while_unfolded_and_then_follows_each_step():
     s.dump.selected_index = None
     click_steps(s, "M")
     assert fresh("M" * 20).dump() in html.unescape(s.dump_html.value)      # folded: left as it was
+
+
+def test_the_scenarios_processes_are_named_for_who_they_are():
+    s = widgets.Stepper(FORK, AT, schedule=FORK.schedule[:-1])
+    offered = [text for text, value in s.picture.options if value.startswith("pid ")]
+    assert offered == ["page table of pid 100 (parent)", "page table of pid 101 (child)",
+                       "page table of pid 102 (new child)"]
 
 
 def test_display_text_is_short_and_stable():

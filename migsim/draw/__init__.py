@@ -8,7 +8,7 @@ Everything here only reads the model. One house style lives in `STYLE` and
     migsim.draw.draw_machine(k)          # every node as a block of frames
     migsim.draw.draw_page_table(k, p)    # p's ptes, with arrows to their frames
     migsim.draw.draw_rmap(k, page)       # the anon_vma (or i_mmap) list a walk visits, in order
-    migsim.draw.draw_timeline("M85F9M6F2M", failing_step=-1)   # a schedule, one lane per task
+    migsim.draw.draw_timeline("M85F7M6F2M", failing_step=-1)   # a schedule, one lane per task
 
 Each function takes ``ax=None`` (a new figure of the house size is made) and
 returns the axes; none calls ``plt.show()``. Artists carry a `gid` so that

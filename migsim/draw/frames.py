@@ -2,12 +2,39 @@
 
 from matplotlib.patches import Rectangle
 
+from ..errors import MigsimError, bad_value
 from ..include.asm_i386 import pgtable as pg
 from ..include.linux.mm import PageAnon
 from ..include.linux.page_flags import PageLocked, PageSwapCache
 from ..include.linux.pgtable_walk import ptes_in_range
+from ..machine import Kernel
+from ..process import Process
 from ..views import PteView
 from .style import PALETTE, STYLE
+
+
+def check_kernel(k):
+    """`k` if it is a Kernel, else a MigsimError (a picture is drawn from the whole machine)."""
+    if not isinstance(k, Kernel):
+        hint = "; a process's page table is draw_page_table(k, p)" if isinstance(k, Process) else ""
+        raise bad_value("kernel", k, f"a migsim.Kernel{hint}")
+    return k
+
+
+def check_process(k, p):
+    """`p` if it is a process of kernel `k`, else a MigsimError."""
+    check_kernel(k)
+    if not isinstance(p, Process) or p.k is not k:
+        hint = f"; k.process({p}) is the process with that pid" if type(p) is int else ""
+        raise bad_value("process", p, f"a process of this kernel{hint}")
+    return p
+
+
+def check_size(n, most, unit, what):
+    """A MigsimError if a picture would show `n` `unit`s where `most` are readable (and quick to draw)."""
+    if n > most:
+        raise MigsimError(f"too big to draw: {what} has {n} {unit} (expected at most {most} {unit} "
+                          f"in a picture; print(k.dump()) shows the machine as text)")
 
 
 def _live_processes(k):

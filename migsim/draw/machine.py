@@ -7,7 +7,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 from matplotlib.transforms import Bbox
 
-from .frames import _band, _fit, _states, band_kind, frame_owner, frame_users
+from .frames import _band, _fit, _states, band_kind, check_kernel, check_size, frame_owner, frame_users
+
+MAX_FRAMES = 1024            # frames a machine picture shows (more are unreadable and take seconds)
 from .style import PALETTE, STYLE, _finish, _legend_handles, _new_axes, figsize, rgba_to_png
 
 
@@ -73,6 +75,9 @@ def draw_machine(k, ax=None, title=None, full_legend=False):
     The legend lists the usual states and those some frame is in; with
     `full_legend` it lists every state (a picture that is updated in place).
     """
+    check_kernel(k)
+    frames = len(k.nodes) * k.nodes[0].nr_frames
+    check_size(frames, MAX_FRAMES, "frames", f"a machine of {len(k.nodes)} nodes x {k.nodes[0].nr_frames} frames")
     states = _states(k)
     users = frame_users(k)
     labels = {page.pfn: frame_owner(page, states[page.pfn], users) for page in k.mem_map}
@@ -106,6 +111,7 @@ class MachinePicture:
     """
 
     def __init__(self, k, dpi=None):
+        check_kernel(k)
         self.fig = Figure(figsize=machine_figsize(k), dpi=dpi or STYLE["dpi"])
         FigureCanvasAgg(self.fig)
         self.ax = ax = self.fig.add_subplot()

@@ -3,8 +3,11 @@
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from ..include.asm_i386 import pgtable as pg
-from .frames import _band, _ptes, _states
+from .frames import _band, _ptes, _states, check_process, check_size
 from .style import PALETTE, STYLE, _finish, _legend_handles, _new_axes, _swap_handle
+
+
+MAX_PTES = 128              # rows a page-table picture shows (more are unreadable and take seconds)
 
 
 def pte_kind(v):
@@ -60,7 +63,8 @@ def _swap_mark(ax, x, y, v, gid):
 
 def draw_page_table(k, p, ax=None, title=None):
     """`p`'s non-none ptes on the left, its frames on the right by node, an arrow per present pte; the axes."""
-    rows = _ptes(k, p)
+    rows = _ptes(check_process(k, p), p)
+    check_size(len(rows), MAX_PTES, "ptes in use", f"the page table of pid {p.pid} ({p.comm})")
     states = _states(k)
     targets = sorted({pg.pte_pfn(v.value) for _, v in rows if v.present})
     by_node = {z.nid: [pfn for pfn in targets if k.pfn_to_page(pfn).node == z.nid] for z in k.nodes}

@@ -7,7 +7,7 @@ from ..include.asm_i386 import pgtable as pg
 from ..include.linux.mm import vma_address
 from ..include.linux.pgtable_walk import get_pte
 from ..views import PteView
-from .frames import _states
+from .frames import _states, check_kernel
 from .pagetable import pte_kind
 from .style import PALETTE, STYLE, _finish, _legend_handles, _new_axes
 
@@ -64,6 +64,7 @@ def draw_rmap(k, page_or_anon_vma, ax=None, title=None, address=None):
     and is coloured by, that vma's pte there, so that an orphaned migration
     entry stands out.
     """
+    check_kernel(k)
     owner, vmas, page = rmap_list(page_or_anon_vma)
     if address is not None:
         if page is not None:

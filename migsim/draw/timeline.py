@@ -45,7 +45,7 @@ def _spaced(positions, gap):
 def draw_timeline(schedule, labels=None, failing_step=None, point_names=None, ax=None, title=None):
     """A schedule as one lane per task and one box per scheduling step; the axes.
 
-    `schedule` is a schedule string ("M85F9M6F2M" or expanded). `labels` sets
+    `schedule` is a schedule string ("M85F7M6F2M" or expanded). `labels` sets
     the lanes (a string of labels, or a dict label -> what the task runs);
     `failing_step` (an index, -1 for the last) is drawn red; `point_names`
     (one per step: where each step stopped) label the first step of every run
@@ -53,7 +53,7 @@ def draw_timeline(schedule, labels=None, failing_step=None, point_names=None, ax
     marked where the CPU changes.
     """
     if not isinstance(schedule, str):
-        raise bad_value("schedule", schedule, "a schedule string such as 'M85F9M6F2M'")
+        raise bad_value("schedule", schedule, "a schedule string such as 'M85F7M6F2M'")
     steps = expand(schedule)
     failing_step = _check_timeline_args(steps, failing_step, point_names)
     lanes, names = _lanes(steps, labels)

@@ -9,8 +9,8 @@ page), no nonlinear (pte_file) mappings, I/O completes at once.
 """
 
 from ..include.asm_i386 import pgtable as pg
-from ..include.linux.mm import (VM_SHARED, VM_WRITE, PageAnon, get_page, is_cow_mapping,
-                                page_cache_release, page_mapcount)
+from ..include.linux.mm import (VM_HUGETLB, VM_PFNMAP, VM_SHARED, VM_WRITE, PageAnon, get_page,
+                                is_cow_mapping, page_cache_release, page_mapcount)
 from ..include.linux.page_flags import PageSwapCache, PageUptodate, TestSetPageLocked
 from ..include.linux.pgtable_walk import get_pte, pte_clear, ptes_in_range, set_pte_at
 from ..include.linux.spinlock import spin_lock, spin_unlock
@@ -79,7 +79,15 @@ def copy_pte_range(k, dst_mm, src_mm, vma, addr, end):
 
 @memory.function()
 def copy_page_range(k, dst_mm, src_mm, vma):
-    """Copy a vma's page tables from parent to child (fork)."""
+    """Copy a vma's page tables from parent to child (fork).
+
+    A vma without an anon_vma (a shared file mapping, or a private one never
+    written) gets no ptes: every page it maps is in the page cache, and the
+    child's first touch faults it in. Fork is lighter that way.
+    """
+    # Simplified: no nonlinear or vm_insert_page vmas, so only these two flags are tested.
+    if not vma.vm_flags & (VM_HUGETLB | VM_PFNMAP) and vma.anon_vma is None:
+        return 0
     yield from k.copy_pte_range(dst_mm, src_mm, vma, vma.vm_start, vma.vm_end)
     return 0
 

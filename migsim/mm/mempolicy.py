@@ -8,8 +8,10 @@ masks are Python frozensets.
 """
 
 from ..include.asm_i386 import pgtable as pg
+from ..include.linux.hugetlb import is_vm_hugetlb_page
 from ..include.linux.list import list_add_tail, list_del, list_move
-from ..include.linux.mm import VM_IO, VM_LOCKED, VM_RESERVED, page_mapcount
+from ..include.linux.mm import (VM_HUGETLB, VM_IO, VM_LOCKED, VM_PFNMAP, VM_RESERVED,
+                                page_mapcount)
 from ..include.linux.pgtable_walk import ptes_in_range
 from ..include.linux.rwsem import down_read, down_write, up_read, up_write
 from ..include.linux.sched import CAP_SYS_NICE
@@ -102,32 +104,43 @@ def check_pte_range(k, vma, addr, end, nodes, flags, pagelist):
 
 
 def vma_migratable(vma):
-    return not vma.vm_flags & (VM_IO | VM_RESERVED | VM_LOCKED)
+    """Can the pages of `vma` migrate? Not locked, I/O, huge, raw-pfn or reserved ones."""
+    return not vma.vm_flags & (VM_LOCKED | VM_IO | VM_HUGETLB | VM_PFNMAP | VM_RESERVED)
 
 
 @mempolicy.function(static=True)
 def check_range(k, mm, start, end, nodes, flags, pagelist):
-    """Check the vmas of [start, end) and collect pages to move: first vma, or -errno."""
+    """Check the vmas of [start, end) and collect pages to move: find_vma(start), or -errno.
+
+    The walk starts at find_vma(start), so a hole at `start`, or no vma
+    inside the range, is no error (-EFAULT only when no vma ends above
+    `start`). Unless MPOL_MF_DISCONTIG_OK: -EFAULT for a hole between two
+    vmas of the range, or for a range that ends past the mm's last vma.
+    """
     if flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL):
         if k.nr_swap_pages <= 0:
             return -ENODEV                    # must have swap device for migration
         k.lru_add_drain()
-    vmas = [v for v in mm.mmap if v.vm_end > start and v.vm_start < end]
-    if not vmas:
+    first = k.find_vma(mm, start)
+    if first is None:
         return -EFAULT
     prev = None
-    for vma in vmas:
+    for vma in mm.mmap[mm.mmap.index(first):]:   # first, then each vm_next
+        if vma.vm_start >= end:
+            break
         if not flags & MPOL_MF_DISCONTIG_OK:
-            if (vma is vmas[-1] and vma.vm_end < end) or (prev is not None and prev.vm_end < vma.vm_start) \
-                    or (prev is None and vma.vm_start > start):
-                return -EFAULT
-        if flags & MPOL_MF_STRICT or (flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) and vma_migratable(vma)):
+            if vma is mm.mmap[-1] and vma.vm_end < end:
+                return -EFAULT                # the range runs past the last vma
+            if prev is not None and prev.vm_end < vma.vm_start:
+                return -EFAULT                # a hole between two vmas of the range
+        if not is_vm_hugetlb_page(vma) and (flags & MPOL_MF_STRICT or (
+                flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) and vma_migratable(vma))):
             err = yield from k.check_pte_range(vma, max(start, vma.vm_start), min(end, vma.vm_end),
                                                nodes, flags, pagelist)
             if err:
                 return err
         prev = vma
-    return vmas[0]
+    return first
 
 
 @mempolicy.function(static=True)
@@ -257,12 +270,10 @@ def mbind_range(k, vma, start, end, new):
     mm = vma.vm_mm
     for v in [v for v in mm.mmap if v.vm_end > start and v.vm_start < end]:
         if v.vm_start < start:
-            yield from k.split_vma(mm, v, start, 0)
-            v = k.find_vma(mm, start)
+            yield from k.split_vma(mm, v, start, 1)   # the part below start becomes a new vma
         if v.vm_end > end:
-            yield from k.split_vma(mm, v, end, 1)
-            v = k.find_vma(mm, max(start, v.vm_start))
-        v.vm_policy = new
+            yield from k.split_vma(mm, v, end, 0)     # the part from end on becomes a new vma
+        v.vm_policy = new                             # v now covers only what lies in the range
     return 0
 
 
@@ -317,24 +328,34 @@ def migrate_page_add(k, page, pagelist, flags):
 
 @mempolicy.function(since="reorg", static=True)
 def check_range(k, mm, start, end, nodes, flags, pagelist):
-    """Check the vmas of [start, end) and collect pages to move: first vma, or -errno."""
+    """Check the vmas of [start, end) and collect pages to move: find_vma(start), or -errno.
+
+    The walk starts at find_vma(start), so a hole at `start`, or no vma
+    inside the range, is no error (-EFAULT only when no vma ends above
+    `start`). Unless MPOL_MF_DISCONTIG_OK: -EFAULT for a hole between two
+    vmas of the range, or for a range that ends past the mm's last vma.
+    """
     if flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL):
         err = k.migrate_prep()
         if err:
             return err
-    vmas = [v for v in mm.mmap if v.vm_end > start and v.vm_start < end]
-    if not vmas:
+    first = k.find_vma(mm, start)
+    if first is None:
         return -EFAULT
     prev = None
-    for vma in vmas:
+    for vma in mm.mmap[mm.mmap.index(first):]:   # first, then each vm_next
+        if vma.vm_start >= end:
+            break
         if not flags & MPOL_MF_DISCONTIG_OK:
-            if (vma is vmas[-1] and vma.vm_end < end) or (prev is not None and prev.vm_end < vma.vm_start) \
-                    or (prev is None and vma.vm_start > start):
-                return -EFAULT
-        if flags & MPOL_MF_STRICT or (flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) and vma_migratable(vma)):
+            if vma is mm.mmap[-1] and vma.vm_end < end:
+                return -EFAULT                # the range runs past the last vma
+            if prev is not None and prev.vm_end < vma.vm_start:
+                return -EFAULT                # a hole between two vmas of the range
+        if not is_vm_hugetlb_page(vma) and (flags & MPOL_MF_STRICT or (
+                flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) and vma_migratable(vma))):
             err = yield from k.check_pte_range(vma, max(start, vma.vm_start), min(end, vma.vm_end),
                                                nodes, flags, pagelist)
             if err:
                 return err
         prev = vma
-    return vmas[0]
+    return first

@@ -196,21 +196,24 @@ migrate.relink("migrate_page_copy", since="remove-definitions", export=False, st
 def migrate_page_remove_references(k, newpage, page):
     """Unmap `page` and put `newpage` in its radix-tree slot. 0, -EAGAIN or -EPERM.
 
-    Besides the ptes, only these references may be left: the isolation one
-    (an anonymous page without a mapping), plus the radix tree's (a page with
-    a mapping), plus the buffers' (PagePrivate). Only the count seen under
-    tree_lock decides.
+    A page without a mapping is refused (-EAGAIN) before any pte is touched.
+    Otherwise, besides the ptes, only the isolation reference, the radix
+    tree's and the buffers' (PagePrivate) may be left: 2 + !!PagePrivate,
+    and only the count seen under tree_lock decides. (The patch's message
+    also counts 1 for an anonymous page with no mapping; the code gets that
+    case only with swapless-core.)
     """
     mapping = page_mapping(page)
+    if mapping is None:
+        return -EAGAIN
     if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
         return -EPERM                         # a vma is VM_LOCKED: permanent failure
     if page_mapcount(page):
         return -EAGAIN
-    if mapping is None:
-        return 0 if page._count == 1 else -EAGAIN
     yield from spin_lock(mapping.tree_lock, k.who())
     index = page_index(page)
-    if page._count != 2 + (1 if PagePrivate(page) else 0) or mapping.page_tree.get(index) is not page:
+    if page_mapping(page) is None or page._count != 2 + (1 if PagePrivate(page) else 0) \
+            or mapping.page_tree.get(index) is not page:
         spin_unlock(mapping.tree_lock)
         return -EAGAIN
     get_page(newpage)                         # the radix tree's reference to the new page
@@ -219,7 +222,7 @@ def migrate_page_remove_references(k, newpage, page):
         SetPageSwapCache(newpage)
         newpage.private = page.private
     mapping.page_tree[index] = newpage
-    page._count -= 1                          # __put_page: the tree's old reference
+    page._count -= 1                          # __put_page: the tree's old reference (never the last)
     spin_unlock(mapping.tree_lock)
     return 0
 
@@ -275,15 +278,17 @@ migrate.remove("migrate_page_remove_references", at="extract-unmap")
 def migrate_page_move_mapping(k, newpage, page):
     """Put `newpage` in the unmapped old page's radix-tree slot. 0 or -EAGAIN.
 
-    Allowed references: the isolation one (no mapping), plus the radix
-    tree's (a mapping), plus the buffers' (PagePrivate), seen under tree_lock.
+    A page without a mapping is refused (-EAGAIN). Allowed references: the
+    isolation one, the radix tree's and the buffers' (PagePrivate): 2 +
+    !!PagePrivate, seen under tree_lock.
     """
     mapping = page_mapping(page)
     if mapping is None:
-        return 0 if page._count == 1 else -EAGAIN
+        return -EAGAIN
     yield from spin_lock(mapping.tree_lock, k.who())
     index = page_index(page)
-    if page._count != 2 + (1 if PagePrivate(page) else 0) or mapping.page_tree.get(index) is not page:
+    if page_mapping(page) is None or page._count != 2 + (1 if PagePrivate(page) else 0) \
+            or mapping.page_tree.get(index) is not page:
         spin_unlock(mapping.tree_lock)
         return -EAGAIN
     get_page(newpage)                         # the radix tree's reference to the new page
@@ -448,11 +453,10 @@ migrate.layout(since="extract-unmap", order=(
 def migrate_page_move_mapping(k, mapping, newpage, page):
     """Put `newpage` in the unmapped old page's slot of `mapping`. 0 or -EAGAIN.
 
-    Allowed references: the isolation one (no mapping), plus the radix
-    tree's (a mapping), plus the buffers' (PagePrivate), seen under tree_lock.
+    The caller passes a mapping (migrate_pages gives up on a page without
+    one). Allowed references: the isolation one, the radix tree's and the
+    buffers' (PagePrivate): 2 + !!PagePrivate, seen under tree_lock.
     """
-    if mapping is None:
-        return 0 if page._count == 1 else -EAGAIN
     yield from spin_lock(mapping.tree_lock, k.who())
     index = page_index(page)
     if page._count != 2 + (1 if PagePrivate(page) else 0) or mapping.page_tree.get(index) is not page:
@@ -887,6 +891,33 @@ def migrate_pages(k, from_, to, moved, failed):
 
 
 # === swapless-core (6c5240ae, 2.6.18): anonymous pages migrate without swap ===================
+
+@migrate.function(since="swapless-core", static=True)
+def migrate_page_move_mapping(k, mapping, newpage, page):
+    """Put `newpage` in the unmapped old page's slot of `mapping`. 0 or -EAGAIN.
+
+    No mapping (an anonymous page outside the swap cache): nothing to
+    switch and no tree_lock; only the isolation reference may be left, since
+    every pte is a migration entry and the page is locked. With a mapping:
+    the isolation reference, the radix tree's and the buffers'
+    (PagePrivate), 2 + !!PagePrivate, seen under tree_lock.
+    """
+    if mapping is None:
+        return 0 if page._count == 1 else -EAGAIN
+    yield from spin_lock(mapping.tree_lock, k.who())
+    index = page_index(page)
+    if page._count != 2 + (1 if PagePrivate(page) else 0) or mapping.page_tree.get(index) is not page:
+        spin_unlock(mapping.tree_lock)
+        return -EAGAIN
+    get_page(newpage)                         # the radix tree's reference to the new page
+    if PageSwapCache(page):
+        SetPageSwapCache(newpage)
+        newpage.private = page.private
+    mapping.page_tree[index] = newpage
+    page._count -= 1                          # __put_page: the tree's old reference
+    spin_unlock(mapping.tree_lock)
+    return 0
+
 
 @migrate.function(since="swapless-core", export=True)
 def migrate_page(k, mapping, newpage, page):

@@ -1,11 +1,10 @@
 """The model side of the widgets: a recorded run of a scenario (Recording), replayed to any state."""
 
 from .. import scenarios as scenarios_mod
-from ..errors import KernelBug, OutOfMemory, SegmentationFault, TaskError, bad_value
-from ..sched import compress, expand
+from ..errors import TaskError, bad_value
+from ..sched import FAILURES, DoesNotApply, by_points, compress, expand, ready, replay, run
 
 FINISH = "."                 # a recorded step: the scenario's ending (touch memory, check), after the tasks
-FAILURES = (KernelBug, SegmentationFault, OutOfMemory)
 
 
 class Recording:
@@ -20,8 +19,10 @@ class Recording:
         self.scenario = scenarios_mod.get(scenario)
         self.at = at
         if not isinstance(schedule, str) or (schedule and not schedule[0].isalpha()):
-            raise bad_value("schedule", schedule, "a schedule string such as 'M85F9M6F2M'")
+            raise bad_value("schedule", schedule, "a schedule string such as 'M85F7M6F2M'")
         self.history, self.names = [], []
+        if by_points(schedule):
+            schedule = self._letters(schedule)
         self._rebuild()
         for label in expand(schedule):       # replay, checking each label is a runnable task
             if self.error:
@@ -33,6 +34,19 @@ class Recording:
         if finish and not self.error and self.runnable() == [FINISH]:
             self.step(FINISH)
         self.opened = (list(self.history), list(self.names))
+
+    def _letters(self, points):
+        """The task letters of a schedule by points at this step, the tasks then run out as scenarios.run does."""
+        k, _ = self.scenario.build(self.at)
+        start = len(k.schedule)
+        try:
+            replay(k, points, after_step=k.check)
+            run(k, after_step=k.check)
+        except DoesNotApply as e:
+            raise bad_value("schedule", points, f"a schedule that applies at {self.at}: {e}") from None
+        except FAILURES:
+            pass
+        return k.schedule[start:]
 
     def _rebuild(self):
         """State 0: a fresh machine (already checked: a scenario may start broken)."""
@@ -58,9 +72,9 @@ class Recording:
         """What can go next: labels of ready tasks, or [FINISH] once the tasks are over ([] after a bug)."""
         if self.error or (self.history[self.pos - 1:self.pos] == [FINISH]):
             return []
-        ready = [t.label for t in self.k.tasks if not t.done and not t.blocked]
-        if ready:
-            return ready
+        can = [t.label for t in ready(self.k)]
+        if can:
+            return can
         return [] if any(not t.done for t in self.k.tasks) else [FINISH]
 
     def deadlocked(self):

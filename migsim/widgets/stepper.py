@@ -5,6 +5,7 @@ import html
 import ipywidgets as widgets
 
 from .. import draw
+from ..errors import bad_value
 from .recording import FINISH, Recording
 
 
@@ -29,7 +30,7 @@ class Stepper:
     """Step a scenario's tasks one scheduling point at a time, back, play, and slide through states.
 
     ``Stepper(scenario, at)`` starts at the scenario's first state;
-    ``Stepper(scenario, at, schedule="M85F9M6F2M")`` opens a recorded
+    ``Stepper(scenario, at, schedule="M85F7M6F2M")`` opens a recorded
     schedule (for instance the explorer's shortest failing one) on its last
     state; `finish=True` also runs the scenario's ending if the tasks are
     over. `picture` chooses the first picture ("machine", "timeline",
@@ -38,6 +39,9 @@ class Stepper:
 
     def __init__(self, scenario, at, schedule="", finish=False, picture="machine"):
         self.rec = Recording(scenario, at, schedule, finish)
+        pictures = [value for _, value in self._picture_options()]
+        if picture not in pictures:
+            raise bad_value("picture", picture, f"one of {', '.join(map(repr, pictures))}")
         self.chosen = None
         self._quiet = False                   # True while the code (not the user) sets widget values
         self._machine = None
@@ -85,8 +89,7 @@ class Stepper:
         self.picture = widgets.Dropdown(description="picture", options=self._picture_options(),
                                         style={"description_width": "50px"},
                                         layout=widgets.Layout(flex="1 1 220px", max_width="340px"))
-        if picture in dict(self.picture.options).values():
-            self.picture.value = picture
+        self.picture.value = picture
         # Scaled down (never up) to the output's width and to the height the rows above leave.
         self.image = widgets.Image(format="png", layout=widgets.Layout(
             max_width="100%", max_height="max(240px, calc(100vh - 390px))", object_fit="contain"))

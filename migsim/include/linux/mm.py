@@ -17,10 +17,12 @@ VM_MAYREAD = 0x10
 VM_MAYWRITE = 0x20
 VM_MAYEXEC = 0x40
 VM_MAYSHARE = 0x80
+VM_PFNMAP = 0x400        # raw pfns, no struct page behind them (the simulator makes none)
 VM_LOCKED = 0x2000
 VM_IO = 0x4000
 VM_DONTCOPY = 0x20000
 VM_RESERVED = 0x80000
+VM_HUGETLB = 0x400000    # hugetlbfs (the simulator makes none)
 
 _VM_NAMES = ((VM_READ, "r"), (VM_WRITE, "w"), (VM_EXEC, "x"))
 

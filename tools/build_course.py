@@ -108,13 +108,16 @@ def _kernel_manager():
     return AsyncKernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnv())
 
 
-def execute(nb, folder, timeout):
-    """Run `nb` top to bottom in a fresh kernel whose cwd is `folder`; the notebook, outputs stored."""
+def execute(nb, folder, timeout, **options):
+    """Run `nb` top to bottom in a fresh kernel whose cwd is `folder`; the notebook, outputs stored.
+
+    `options` go to nbclient's NotebookClient (hooks such as `on_cell_executed`, for benchmarks).
+    """
     from nbclient import NotebookClient
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
     client = NotebookClient(nb, km=_kernel_manager(), timeout=timeout, record_timing=False,
                             store_widget_state=False, coalesce_streams=True,
-                            resources={"metadata": {"path": str(folder)}})
+                            resources={"metadata": {"path": str(folder)}}, **options)
     client.execute(cleanup_kc=True)           # a kernel manager passed in is not shut down by default
     return normalize(nb)
 

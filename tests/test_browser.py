@@ -175,7 +175,8 @@ def on_screen(locator):
     """Whether the element lies wholly inside the 1366x768 viewport."""
     box = locator.bounding_box()
     return (box is not None and box["x"] >= 0 and box["y"] >= 0
-            and box["x"] + box["width"] <= SCREEN["width"] + 1 and box["y"] + box["height"] <= SCREEN["height"] + 1)
+            and box["x"] + box["width"] <= SCREEN["width"] + 1
+            and box["y"] + box["height"] <= SCREEN["height"] + 1)
 
 
 def scroll_to_top_of(locator):

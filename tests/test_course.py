@@ -73,7 +73,8 @@ def test_each_title_badge_is_its_steps_badge(md):
 def test_each_exercise_is_what_the_build_makes_from_its_solution(md):
     (path, text), = build.outputs(md, execute_it=False).items()
     assert path.exists(), f"{rel(path)} is missing: run python tools/build_course.py"
-    assert path.read_text() == text, f"{rel(path)} is stale: run python tools/build_course.py {md.stem[:2]}"
+    assert path.read_text(encoding="utf-8") == text, \
+        f"{rel(path)} is stale: run python tools/build_course.py {md.stem[:2]}"
 
 
 def test_no_built_notebook_is_left_without_its_source():
@@ -169,8 +170,13 @@ def kernels_of_this_process():
 def write_source(root, folder, body, badge=None):
     md = root / folder / "99-test.md"
     md.parent.mkdir(parents=True, exist_ok=True)
-    md.write_text(HEADER.format(badge=badge or build.series.step("reorg").badge()) + textwrap.dedent(body))
+    md.write_text(HEADER.format(badge=badge or build.series.step("reorg").badge()) + textwrap.dedent(body),
+                  encoding="utf-8")
     return md
+
+
+def edit(md, old, new):
+    md.write_text(md.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
 
 
 def test_building_twice_gives_the_same_bytes_and_no_widget_model_ids(tmp_path):
@@ -190,7 +196,7 @@ def test_building_twice_gives_the_same_bytes_and_no_widget_model_ids(tmp_path):
 def test_cell_ids_come_from_content_so_an_edit_changes_only_its_cell(tmp_path):
     md = write_source(tmp_path, "notebooks", CHAPTER)
     before = [c.id for c in build.read_source(md).cells]
-    md.write_text(md.read_text().replace("Between two cells.", "Between two code cells."))
+    edit(md, "Between two cells.", "Between two code cells.")
     after = [c.id for c in build.read_source(md).cells]
     assert [a == b for a, b in zip(before, after)] == [True, True, False, True]
     assert len(set(after)) == len(after)
@@ -230,10 +236,10 @@ def test_a_stale_or_missing_badge_stops_the_build(tmp_path, badge, message):
 def test_check_reports_a_stale_notebook_and_writes_nothing(tmp_path, monkeypatch, capsys):
     md = write_source(tmp_path, "notebooks", CHAPTER)
     nb = md.with_suffix(".ipynb")
-    nb.write_text(build.text(build.read_source(md)))
+    nb.write_text(build.text(build.read_source(md)), encoding="utf-8")
     monkeypatch.setattr(build, "ROOT", tmp_path)
     assert build.main(["--check", "--inputs-only"]) == 0
-    md.write_text(md.read_text().replace("Between two cells.", "Edited."))
-    old = nb.read_text()
+    edit(md, "Between two cells.", "Edited.")
+    old = nb.read_bytes()
     assert build.main(["--check", "--inputs-only"]) == 1
-    assert "stale: notebooks/99-test.ipynb" in capsys.readouterr().out and nb.read_text() == old
+    assert "stale: notebooks/99-test.ipynb" in capsys.readouterr().out and nb.read_bytes() == old

@@ -50,7 +50,7 @@ METADATA = {
 # --- the pieces of a build ------------------------------------------------------------------------
 
 def sources(root=ROOT, names=()):
-    """Every chapter source under `root` (notebooks first, then solutions), or those whose name starts with one of `names`."""
+    """The chapter sources under `root` (notebooks, then solutions); with `names`, those whose name starts so."""
     found = [md for d in SOURCE_DIRS for md in sorted((root / d).glob("[0-9][0-9]-*.md"))]
     if not names:
         return found
@@ -201,31 +201,40 @@ def main(argv=None):
             return 1
         if args.inputs_only:
             nb = md.with_suffix(".ipynb")
-            if not nb.exists() or not same_inputs(nbformat.reads(nb.read_text(), 4), read_source(md)):
-                built[nb] = None
-        for path, new in built.items():
-            old = path.read_text() if path.exists() else None
-            if old == new:
-                continue
-            if args.check:
-                stale.append(path)
-                print(f"  stale: {path.relative_to(ROOT)}")
-            else:
-                path.parent.mkdir(exist_ok=True)
-                path.write_text(new)
-                print(f"  wrote {path.relative_to(ROOT)}")
+            if not nb.exists() or not same_inputs(nbformat.read(nb, as_version=4), read_source(md)):
+                built[nb] = None                                # None: differs from any file
+        stale += update(built, args.check)
     if not args.chapters:
-        for path in orphans(ROOT):
-            if args.check:
-                stale.append(path)
-                print(f"  no source: {path.relative_to(ROOT)}")
-            else:
-                path.unlink()
-                print(f"  removed {path.relative_to(ROOT)} (no source)")
+        stale += remove_orphans(args.check)
     if stale:
         print(f"{len(stale)} file(s) out of date: run python tools/build_course.py", file=sys.stderr)
         return 1
     return 0
+
+
+def update(built, check):
+    """Write each built file that differs from the one on disk (with `check`, only list it); the stale ones."""
+    stale = []
+    for path, new in built.items():
+        if path.exists() and path.read_text(encoding="utf-8") == new:
+            continue
+        stale.append(path)
+        if check:
+            print(f"  stale: {path.relative_to(ROOT)}")
+        else:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(new, encoding="utf-8")
+            print(f"  wrote {path.relative_to(ROOT)}")
+    return stale if check else []
+
+
+def remove_orphans(check):
+    """Delete the built notebooks without a source (with `check`, only list them); the ones listed."""
+    for path in orphans(ROOT):
+        print(f"  no source: {path.relative_to(ROOT)}" if check else f"  removed {path.relative_to(ROOT)}")
+        if not check:
+            path.unlink()
+    return orphans(ROOT) if check else []
 
 
 def same_inputs(a, b):

@@ -51,6 +51,8 @@ def say(out, text, indent="", hang=""):
 def introduce(k, seed, out):
     """The step, and how migration works (or fails) at it; swapon if it needs swap."""
     say(out, f"migsim demo at {k.STEP.badge()}; seed {seed}")
+    if k.STEP.release == steps.RC1_MERGE:
+        say(out, "(mainline in the middle of 2.6.18-rc1's merge, June 2006: not the v2.6.18 release)")
     if through_swap(k):
         say(out, f"swapon(32 slots) = {k.sys_swapon(32)}. At this step an anonymous page migrates "
                  "through swap: it gets a swap slot and joins the swap cache, try_to_unmap turns its "

@@ -19,12 +19,12 @@ from collections import Counter
 
 from .errors import BadPageState, MemoryCorruption
 from .include.asm_i386 import pgtable as pg
+from .include.asm_i386.pgtable import ZERO_PAGE
 from .include.linux.buffer_head import page_buffers
 from .include.linux.mm import VM_SHARED
 from .include.linux.page_flags import PageLRU, PageLocked, PagePrivate, PageSwapCache
 from .include.linux.pgtable_walk import ptes_in_range
 from .include.linux.swapops import pte_to_swp_entry, swp_entry, swp_offset, swp_type
-from .process import ZERO_PAGE
 
 
 def check(k, cow=False):
@@ -195,7 +195,7 @@ def read_page(k, mm, addr):
         else:
             page = k.swapper_space.page_tree.get(entry)
             if page is None:
-                data = k.swap_info[swp_type(entry)].store.get(swp_offset(entry))
+                data = k.swap_info[swp_type(entry)].read_slot(swp_offset(entry))
                 return ZERO_PAGE if data is None else data
     return ZERO_PAGE if page.data is None else bytes(page.data)
 
@@ -205,7 +205,7 @@ def _check_contents(k):
         if p.mm is None or not hasattr(p, "shadow"):
             continue
         for vma in p.mm.mmap:
-            for addr, _ in ptes_in_range(p.mm, vma.vm_start, vma.vm_end):
+            for addr, pte in ptes_in_range(p.mm, vma.vm_start, vma.vm_end):
                 got = read_page(k, p.mm, addr)
                 if vma.vm_flags & VM_SHARED:
                     index = ((addr - vma.vm_start) >> pg.PAGE_SHIFT) + vma.vm_pgoff
@@ -213,7 +213,8 @@ def _check_contents(k):
                 else:
                     want = p.expected(vma, addr)
                 if got != want:
-                    _bad(f"pid {p.pid} ({p.comm}) reads wrong data at 0x{addr:08x}: {_diff(got, want)}")
+                    _bad(f"pid {p.pid} ({p.comm}) reads wrong data at 0x{addr:08x}: {_diff(got, want)}"
+                         f"{_stale_origin(k, pte)}")
         for addr in p.shadow:
             if read_page(k, p.mm, addr) is None and not _being_unmapped(k, p.mm, addr):
                 _bad(f"pid {p.pid} ({p.comm}) lost what it wrote at 0x{addr:08x} (pte is none)")
@@ -223,6 +224,19 @@ def _check_contents(k):
             got = (ZERO_PAGE if page.data is None else bytes(page.data)) if page else inode.disk.get(index, ZERO_PAGE)
             if got != want:
                 _bad(f"file {inode.name} page {index} holds wrong data: {_diff(got, want)}")
+
+
+def _stale_origin(k, pte):
+    """", from swapN slot M, never written since swapon" when that is where the bytes come from."""
+    if pte & (pg._PAGE_PRESENT | pg._PAGE_PROTNONE | pg._PAGE_FILE):
+        return ""
+    entry = pte_to_swp_entry(pte)
+    if _is_migration(k, entry) or entry in k.swapper_space.page_tree:
+        return ""
+    type_, offset = swp_type(entry), swp_offset(entry)
+    if type_ >= k.nr_swapfiles or offset in k.swap_info[type_].store:
+        return ""
+    return f", from swap{type_} slot {offset}, never written since swapon (a previous boot's bytes)"
 
 
 def _being_unmapped(k, mm, addr):

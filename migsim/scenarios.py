@@ -10,6 +10,7 @@ invariants after every scheduling point, and reports what broke.
     scenarios.run(scenarios.FORK_RACE, "swapless-core", scenarios.FORK_RACE.schedule)
 """
 
+import re
 from dataclasses import dataclass, field
 
 from .errors import MigsimError
@@ -32,14 +33,29 @@ class Scenario:
     schedule: str = ""       # a schedule that shows the bug where it lives ("" = any)
     lives: tuple = ()        # the steps where the bug lives
     signature: str = ""      # a regular expression matching the bug's own failure
+    plan: object = None      # plan(kernel, context): steers the tasks into the bug, at any step
 
     def __repr__(self):
         return f"<scenario {self.name} (bug {self.bug}): {self.title}>"
 
+    def schedule_for(self, at):
+        """The schedule that shows the bug at step `at`: `schedule`, or the one `plan` takes there.
+
+        A plan watches the machine instead of counting scheduling points, so one
+        plan fits every step, however many points the code of that step passes.
+        """
+        if self.plan is None:
+            return self.schedule
+        k, ctx = self.build(at)
+        try:
+            self.plan(k, ctx)
+        except sched.FAILURES:
+            pass
+        return sched.compress(k.schedule)
+
 
 def shows_bug(scenario, outcome):
     """Did this run fail the way the scenario's bug fails (not some other way)?"""
-    import re
     return outcome.failed and re.search(get(scenario).signature, outcome.error) is not None
 
 
@@ -92,7 +108,23 @@ def _build_fork_race(at):
     k, parent, child, a = _family(at, seed=12)
     k.start(k.sys_migrate_pages, child.pid, [0], [1], label="M")
     k.start(parent.fork, label="F", comm="new child")
-    return k, {"a": a}
+    return k, {"a": a, "anon_vma": k.find_vma(parent.mm, a).anon_vma, "mms": (parent.mm, child.mm)}
+
+
+def _plan_fork_race_quiet(k, ctx):
+    """F links the new child's vma and stops before copying its ptes; M's remove_from_swap
+    visits that vma (empty) and stops at the next; F copies the parent's swap pte; M goes on."""
+    m, f = k.task("M"), k.task("F")
+    shared = ctx["anon_vma"]
+    while not f.done and not any(v.vm_mm not in ctx["mms"] for v in shared.head):
+        f.step()
+    visited = 0
+    while not m.done and visited < 2:
+        point = m.step()
+        if point is not None and point.name == "remove_from_swap_vma" and shared.lock.holder == m.label:
+            visited += 1
+    while not f.done and not f.blocked:
+        f.step()
 
 
 def _finish_touch_all(k, ctx):
@@ -149,6 +181,19 @@ FORK_RACE = Scenario(
     schedule="M85F7M6F2M", lives=("swapless-core",),
     signature=r"migration entry .* for unlocked pfn|include/linux/swapops\.h")
 
+FORK_RACE_QUIET = Scenario(
+    name="fork_race_quiet", bug="B",
+    title="fork races swap-based migration and the new child reads a slot never written",
+    about=("The same race in 2.6.16's swap-based migration. The shared page is given a swap slot "
+           "and every pte becomes that swap entry; fork links the new child's vma at the head of "
+           "the anon_vma, remove_from_swap visits it before fork has copied the parent's swap pte "
+           "into it, and then drops the new page from the swap cache. The child's entry is counted, "
+           "so nothing complains, but the slot was never written: the child reads whatever the "
+           "swap device held there, a previous boot's bytes. Silent data loss."),
+    build=_build_fork_race, finish=_finish_touch_all,
+    lives=tuple(i for i in steps.IDS if steps.INDEX[i] <= steps.INDEX["migration-entries"]),
+    signature=r"reads wrong data .*never written since swapon", plan=_plan_fork_race_quiet)
+
 COW_FORK = Scenario(
     name="cow_fork", bug="C",
     title="fork during migration leaves parent and child sharing a writable page",
@@ -176,10 +221,10 @@ DIRTY_FALLBACK = Scenario(
            "before unmapping misses the dirty bit in the pte; unmapping then dirties the page and "
            "puts it on listfs's list, and the page moves anyway: the list points at a freed page."),
     build=_build_dirty_fallback, finish=_finish_check,
-    lives=("v2.6.16", "reorg", "unexport-swap-page"),
+    lives=("v2.6.16", "reorg", "unexport-swap-page", "fixups"),
     signature=r"own dirty list points at pfn")
 
-ALL = {s.name: s for s in (DIRTY_FALLBACK, FORK_RACE, COW_FORK, SWAPON_OVERFLOW)}
+ALL = {s.name: s for s in (DIRTY_FALLBACK, FORK_RACE_QUIET, FORK_RACE, COW_FORK, SWAPON_OVERFLOW)}
 
 
 def get(name):

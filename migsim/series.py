@@ -17,9 +17,9 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from . import kbuild
+from . import kbuild, machine  # noqa: F401  (machine imports every kernel module: the registry is complete)
 from .errors import MigsimError
-from .steps import IDS, INDEX, STEPS
+from .steps import IDS, INDEX, RC1_MERGE, STEPS
 
 
 class Text(str):
@@ -63,7 +63,6 @@ def ids():
 def changes(id_):
     """[(name, old Version | None, new Version | None)] for what step `id_` changes."""
     index = kbuild.step_index(id_)
-    kbuild.load_all()
     out = []
     for name, versions in kbuild.REGISTRY.items():
         if any(v.step == index for v in versions):
@@ -141,10 +140,24 @@ def diff(id_):
 
 
 def cover():
-    """The series like a cover letter: one line per step."""
-    lines = ["[PATCH 00/%02d] Page migration, 2.6.16 -> 2.6.18, replayed" % (len(STEPS) - 1), ""]
-    for i, s in enumerate(STEPS):
-        lines.append(f"{i:2d} {s.id:<22} {s.commit[:12]}  {s.release:<7} {s.title}")
+    """The series like a cover letter: one line per step.
+
+    The course's patches are numbered; a context patch (a mainline commit that
+    sits between two of them, so that each diff shows only its own patch) is
+    marked "ctx" instead of a number.
+    """
+    course = [s for s in STEPS if not s.context]
+    lines = ["[PATCH 00/%02d] Page migration, 2.6.16 -> 2.6.18, replayed" % (len(course) - 1), ""]
+    n = 0
+    for s in STEPS:
+        number = "ctx" if s.context else f"{n:3d}"
+        n += not s.context
+        lines.append(f"{number} {s.id:<22} {s.commit[:12]:<12}  {s.release:<22} {s.title}")
+    lines += ["", "ctx: a context patch, mainline between two of the course's patches."]
+    mid = [s.id for s in STEPS if s.release == RC1_MERGE]
+    if mid:
+        lines.append(f"{mid[0]} .. {mid[-1]}: mainline in the middle of 2.6.18-rc1's merge "
+                     "(June 2006), not the v2.6.18 release.")
     return Text("\n".join(lines), "diff")
 
 
@@ -191,7 +204,6 @@ def _relative(path):
 
 def _present(name, index):
     """The Version of `name` at step `index`, or a MigsimError saying where in the series it is."""
-    kbuild.load_all()
     versions = kbuild.REGISTRY.get(name) if isinstance(name, str) else None
     if not versions:
         raise MigsimError(f"bad kernel symbol: {name!r} (expected a function or constant of the "
@@ -259,7 +271,6 @@ def listing(kfile, at):
     symbol is headed by the step its version arrived at and its simulator source.
     """
     index = kbuild.step_index(at)
-    kbuild.load_all()
     known = _kfiles()
     if kfile not in known:
         raise MigsimError(f"bad kernel file: {kfile!r} (expected one of {', '.join(known)}"
@@ -281,3 +292,22 @@ def listing(kfile, at):
         out.append(f"# {item}: since {v.since} ({source}:{line})")
         out.append(v.text())
     return Text("\n".join(out).rstrip("\n") + "\n", "python")
+def patch_diff(at, patch):
+    """`patch` (as for ``Kernel(at=..., patch=...)``) as a diff against the registered versions at `at`.
+
+    One ``--- a/`` / ``+++ b/`` pair per kernel file, a hunk per function; a
+    helper added with "+name" shows as new lines under ``b/(patch)``.
+    """
+    index = kbuild.step_index(at)
+    files = {}
+    for name, new in sorted(kbuild.patch_versions(at, patch).items()):
+        old = kbuild.active(name, index)
+        try:
+            hunks = _hunks(name, old, new)
+        except (OSError, TypeError):
+            raise MigsimError(f"bad patch[{name!r}]: its source is not available (expected a function "
+                              f"defined in a file or a notebook cell)") from None
+        head = (f"--- a/{old.kfile} ({at})\n" if old else "--- /dev/null\n", f"+++ b/{new.kfile} (patched)\n")
+        files.setdefault(head, []).extend(hunks)
+    return "".join(line for head in sorted(files, key=lambda h: h[1]) if files[head]
+                   for line in (*head, *files[head]))

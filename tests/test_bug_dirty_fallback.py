@@ -26,9 +26,9 @@ def dirty_only_in_pte(at):
     return k, p, q, f
 
 
-BEFORE_FIX = ["v2.6.16", "reorg", "unexport-swap-page"]
-AFTER_FIX = ["dirty-fallback", "group-functions", "remove-definitions", "drop-nr-refs",
-             "extract-unmap", "pass-mapping", "fallback-function"]
+BEFORE_FIX = ["v2.6.16", "reorg", "unexport-swap-page", "fixups"]
+AFTER_FIX = ["dirty-fallback", "redo-fault", "rename-migration", "group-functions", "remove-definitions",
+             "drop-nr-refs", "extract-unmap", "pass-mapping", "fallback-function"]
 
 
 @pytest.mark.parametrize("at", BEFORE_FIX)

@@ -36,7 +36,7 @@ def forked(at, fs, shared=True):
 def test_the_child_of_a_fork_has_no_pte_for_a_file_mapping_without_anon_vma(at, fs, shared):
     k, f, p, c, q = forked(at, fs, shared)
     page = k.page(p, q)
-    assert k.pte(c, q).value == 0 and k.page(c, q) is None
+    assert k.pte(c, q).value == 0 and k.page(c, q, default=None) is None
     assert page._mapcount == 0 and page_mapcount(page) == 1        # the parent's pte only
     assert c.read(q, 7) == b"data:0\n"                               # the child faults it in
     assert k.page(c, q) is page and page_mapcount(page) == 2

@@ -5,7 +5,7 @@ frames, so that reclaim and swap really happen) through random sequences of
 mmap (anonymous, and shared/private maps of ext2 and listfs files), writes,
 reads, fork, exit, mprotect (read-only, PROT_NONE and back), munmap,
 swapon, reclaim and page migration (sys_migrate_pages as root, as the user,
-mbind with MPOL_MF_MOVE), plus a rule that steps a migration task one
+mbind with MPOL_MF_MOVE; sys_move_pages from the step that adds it), plus a rule that steps a migration task one
 scheduling point at a time interleaved with another process's write, fork,
 read, exit, munmap or mprotect (and sometimes a reclaim) started as tasks.
 
@@ -25,6 +25,7 @@ MIGSIM_RANDOM=1 (new random walks), MIGSIM_EXAMPLES=n (default 600), MIGSIM_STEP
 import os
 import re
 from dataclasses import dataclass, replace
+from errno import EAGAIN, EBUSY, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM, EPERM, ESRCH
 
 import hypothesis.strategies as st
 import pytest
@@ -35,15 +36,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 import migsim
 from migsim import scenarios
+from migsim.include.linux.swap import stale_slot
 
 PAGE = 4096
 ZERO = bytes(PAGE)
 STEP = "v2.6.16"
-ENOMEM, ENODEV, EPERM, ESRCH, EINVAL = 12, 19, 1, 3, 22
 MAX_PROCS = 6
 MAX_SWAP_AREAS = 3
 LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"     # one letter per task
-SWAP_BASED = lambda at: migsim.steps.INDEX[at] < migsim.steps.INDEX["swapless-core"]   # noqa: E731
 KNOWN_BUG_A = re.compile(r"l\d: its own dirty list points at pfn 0x[0-9a-f]+, "
                          r"which is (free|no longer in its page cache)")
 FILES = (("e0", 6, "ext2"), ("l0", 6, "listfs"), ("e1", 3, "ext2"), ("l1", 3, "listfs"))
@@ -161,12 +161,13 @@ class MigsimMachine(RuleBasedStateMachine):
         fallback path moves a listfs page that was dirty only in a pte; try_to_unmap
         dirties it onto listfs's own list, and the old page is freed while still on it.
 
-        The fork race of §4.B, in its swap-based form: anon_vma_link puts a forked
-        child's vma at the head of the anon_vma list, so remove_from_swap can visit
-        the child before fork copies the parent's swap pte into it; the child keeps
-        that swap entry after delete_from_swap_cache, and reads a slot that was never
-        written (zeroes). Excused only for the child of a fork in flight in this rule,
-        at a swap pte whose entry is neither in the swap cache nor on the device.
+        The fork race of §4.B, in its swap-based form (scenarios.FORK_RACE_QUIET):
+        anon_vma_link puts a forked child's vma at the head of the anon_vma list, so
+        remove_from_swap can visit the child before fork copies the parent's swap pte
+        into it; the child keeps that swap entry after delete_from_swap_cache, and reads
+        a slot that was never written (a previous boot's bytes). Excused only for the
+        child of a fork in flight in this rule, at a swap pte whose entry is neither in
+        the swap cache nor written on the device.
         """
         lives = lambda scenario: self.STEP in scenario.lives             # noqa: E731
         try:
@@ -176,7 +177,7 @@ class MigsimMachine(RuleBasedStateMachine):
                 self.known_bug = str(e)
                 event(f"{self.STEP}: bug A (dirty page on the fallback path) reproduced")
                 return
-            if self.forking and SWAP_BASED(self.STEP) and self.orphaned_swap_pte(str(e)):
+            if self.forking and lives(scenarios.FORK_RACE_QUIET) and self.orphaned_swap_pte(str(e)):
                 self.known_bug = str(e)
                 event(f"{self.STEP}: fork race (a swap pte orphaned in the child) reproduced")
                 return
@@ -192,9 +193,9 @@ class MigsimMachine(RuleBasedStateMachine):
             raise
 
     def orphaned_swap_pte(self, message):
-        """Is `message` a wrong read by a child being forked, at a swap pte nothing backs?"""
+        """Is `message` bug B's quiet form: a child being forked reads a slot never written?"""
         m = re.search(r"pid (\d+) \(.*\) reads wrong data at 0x([0-9a-f]+)", message)
-        if m is None:
+        if m is None or not re.search(scenarios.FORK_RACE_QUIET.signature, message):
             return False
         pid, addr = int(m.group(1)), int(m.group(2), 16)
         child = self.k.tasks_by_pid.get(pid)
@@ -203,7 +204,7 @@ class MigsimMachine(RuleBasedStateMachine):
         pte = self.k.pte(child, addr)
         if not pte.swap or pte.swp_entry in self.k.swapper_space.page_tree:
             return False
-        return self.k.swap_info[pte.swp_type].store.get(pte.swp_offset) is None
+        return pte.swp_offset not in self.k.swap_info[pte.swp_type].store
 
     @precondition(lambda self: self.k is not None and self.known_bug is not None)
     @rule()
@@ -499,6 +500,17 @@ class MigsimMachine(RuleBasedStateMachine):
         else:
             assert ret == 0, ret
 
+    def has_move_pages(self):
+        return hasattr(self.k, "sys_move_pages")
+
+    def draw_moves(self, data, pm, nodes):
+        """(pages, nodes, status) for sys_move_pages: some of `pm`'s pages, each to one of `nodes`."""
+        addrs = [a for r in pm.regions for a in r.pages()] + [0x1000]   # and one address below every vma
+        pages = data.draw(st.lists(st.sampled_from(addrs), min_size=1, max_size=4, unique=True),
+                          label="pages to move")        # a page twice would get two answers
+        targets = [data.draw(st.sampled_from(nodes), label="node") for _ in pages]
+        return pages, targets, [None] * len(pages)
+
     # --- rule: tasks interleaved ------------------------------------------------------
 
     def draw_range(self, data, pm):
@@ -527,10 +539,15 @@ class MigsimMachine(RuleBasedStateMachine):
         target = actor if data.draw(st.booleans(), label="migrate the actor") else self.draw_proc(data, "target")
         old, new = self.draw_nodes(data, target)
         others = [pid for pid in sorted(self.procs) if pid != actor.p.pid]
-        how = data.draw(st.sampled_from(["root", "user", "mbind"] if others else ["root"]), label="migration")
+        hows = (["root", "user", "mbind"] if others else ["root"]) + (["move"] if self.has_move_pages() else [])
+        how = data.draw(st.sampled_from(hows), label="migration")
         tasks, expect = [], None
         if how == "root":
             mig = k.start(k.sys_migrate_pages, target.p.pid, old, new, label=self.next_label())
+        elif how == "move":
+            pages, nodes, status = self.draw_moves(data, target, new)
+            mig = k.start(k.sys_move_pages, target.p.pid, pages, nodes, status, migsim.MPOL_MF_MOVE_ALL,
+                          label=self.next_label())
         elif how == "user":
             caller = self.procs[data.draw(st.sampled_from(others), label="caller")]
             expect = -EPERM if caller.p.uid != target.p.uid else None
@@ -615,6 +632,8 @@ class MigsimMachine(RuleBasedStateMachine):
                 assert ret == expect, ret
             elif how == "mbind":                # -ENODEV: swap was full when it looked (it may not be now)
                 assert ret in (0, -ENODEV), ret
+            elif how == "move":                 # -ENOENT: no page needed moving
+                assert ret >= 0 or ret in (-ENOMEM, -ENOENT), ret
             else:
                 assert ret >= 0 or ret == -ENOMEM, ret
         if act is None or act in failed:
@@ -656,40 +675,59 @@ def _step_until(task, function, point):
 
 
 def test_the_2616_fork_race_is_real_and_recognised():
-    """The swap-based form of the fork race, replayed; and the excuse above matches it, only it.
+    """The quiet form of bug B (scenarios.FORK_RACE_QUIET), replayed at v2.6.16; the excuse above matches it, only it.
 
-    M migrates the child y (as root: the COW-shared page moves too) while x forks.
-    remove_from_swap visits the new child's vma first (list head), before fork has
-    copied x's swap pte into it, then restores x; the grandchild keeps the swap
-    entry, whose page left the swap cache and was never written to the device.
+    M migrates the child (as root: the COW-shared page moves too) while the parent
+    forks. remove_from_swap visits the grandchild's vma first (list head), before fork
+    has copied the parent's swap pte into it, then restores the others; the grandchild
+    keeps the swap entry, whose page left the swap cache and was never written out.
     """
-    k = migsim.Kernel(at=STEP, nodes=2, frames_per_node=24, seed=2006)
-    k.sys_swapon(16)
-    x = k.spawn("x")
-    a = x.mmap(1)
-    x.write(a, b"data")
-    y = x.fork()
-    m = k.start(k.sys_migrate_pages, y.pid, [0], [1], label="M")
-    f = k.start(x.fork, label="F")
-    _step_until(f, "copy_pte_range", "spin_lock")          # the child's vma is linked, no pte copied
-    _step_until(m, "remove_from_swap", "remove_from_swap_vma")   # at the child's vma, first
-    _step_until(m, "remove_from_swap", "remove_from_swap_vma")   # done with it: nothing there yet
-    while not f.done:
-        f.step()
-    child = f.result
+    quiet = scenarios.FORK_RACE_QUIET
+    k, ctx = quiet.build(STEP)
+    quiet.plan(k, ctx)
+    parent, child = (mm.owner for mm in ctx["mms"])
+    grandchild, m = k.task("F").result, k.task("M")
     machine = MigsimMachine()
-    machine.k, machine.procs = k, {x.pid: Proc(x), y.pid: Proc(y)}
-    machine.migrated, machine.forking = True, x
+    machine.k, machine.procs = k, {parent.pid: Proc(parent), child.pid: Proc(child)}
+    machine.migrated, machine.forking = True, parent
     while not m.done:
         m.step()
         machine.check()
         if machine.known_bug:
             break
-    assert machine.known_bug and f"pid {child.pid} " in machine.known_bug, machine.known_bug
-    assert child.read(a, 4) == bytes(4)                     # what the grandchild really reads
+    assert machine.known_bug and f"pid {grandchild.pid} " in machine.known_bug, machine.known_bug
+    assert re.search(quiet.signature, machine.known_bug)
+    pte = k.pte(grandchild, ctx["a"])
+    assert pte.swap and pte.swp_offset not in k.swap_info[pte.swp_type].store
     machine.known_bug = machine.forking = None
-    with pytest.raises(migsim.BadPageState, match="reads wrong data"):   # not excused without the fork
+    with pytest.raises(migsim.BadPageState, match="never written since swapon"):   # not excused without the fork
         machine.check()
+    assert grandchild.read(ctx["a"], PAGE) == stale_slot(pte.swp_type, pte.swp_offset, k.seed)   # old bytes
+
+
+class MovePagesMachine(MigsimMachine):
+    """The walks from move-pages on: sys_move_pages joins the rules (a subclass, so that
+    the walks at the earlier steps stay the same)."""
+
+    @precondition(lambda self: self.up() and self.procs)
+    @rule(data=st.data(), query=st.booleans())
+    def move_pages(self, data, query):
+        """sys_move_pages as root (MPOL_MF_MOVE_ALL): each status is a node or -errno, and nodes match."""
+        pm = self.draw_proc(data)
+        pages, nodes, status = self.draw_moves(data, pm, data.draw(st.sampled_from(NODESETS), label="nodes"))
+        self.migrated = True
+        ret = self.k.sys_move_pages(pm.p.pid, pages, None if query else nodes, status, migsim.MPOL_MF_MOVE_ALL)
+        assert ret >= 0 or ret in (-ENOMEM, -ENOENT), ret
+        if ret < 0:
+            assert status == [None] * len(pages)
+            return
+        where = self.placement()                  # a PROT_NONE pte still maps its page
+        for addr, st_ in zip(pages, status):
+            if st_ >= 0:
+                assert where.get((pm.p.pid, addr)) == st_, (addr, st_)
+            else:
+                assert st_ in (-ENOENT, -EFAULT, -EBUSY, -EAGAIN, -ENOMEM), (addr, st_)
+        self.check()
 
 
 MigsimMachine.TestCase.settings = settings(
@@ -708,7 +746,8 @@ TestMigsim = MigsimMachine.TestCase
 for _at in migsim.series.ids():
     if _at in ("v2.6.16", "rip-out-swap"):
         continue
-    _machine = type(f"MigsimMachine_{_at.replace('-', '_').replace('.', '_')}", (MigsimMachine,), {"STEP": _at})
+    _base = MovePagesMachine if migsim.steps.INDEX[_at] >= migsim.steps.INDEX["move-pages"] else MigsimMachine
+    _machine = type(f"MigsimMachine_{_at.replace('-', '_').replace('.', '_')}", (_base,), {"STEP": _at})
     _machine.TestCase.settings = settings(
         MigsimMachine.TestCase.settings, max_examples=int(os.environ.get("MIGSIM_STEP_EXAMPLES", 40)))
     globals()[f"TestMigsimAt_{_at.replace('-', '_').replace('.', '_')}"] = _machine.TestCase

@@ -108,25 +108,53 @@ def test_rip_out_swap_is_broken_the_way_the_real_tree_was():
 
 # --- the bug table: each bug where it lived, and gone after its fix ----------------------------
 
-AFTER = {"A": [s for s in migsim.series.ids() if migsim.steps.INDEX[s] >= migsim.steps.INDEX["dirty-fallback"]],
-         "B": ["fork-race-fix", "cow-fix", "swapon-fix"],
-         "C": ["cow-fix", "swapon-fix"],
-         "D": ["swapon-fix"]}
+def _from(fix):
+    """The fix's step and every later one, to the release: no bug of the series comes back."""
+    return [s for s in migsim.series.ids() if migsim.steps.INDEX[s] >= migsim.steps.INDEX[fix]]
+
+
+AFTER = {"dirty_fallback": _from("dirty-fallback"), "fork_race_quiet": _from("fork-race-fix"),
+         "fork_race": _from("fork-race-fix"), "cow_fork": _from("cow-fix"), "swapon_overflow": _from("swapon-fix")}
 TABLE = [(s, at, True) for s in scenarios.ALL.values() for at in s.lives] + \
-        [(s, at, False) for s in scenarios.ALL.values() for at in AFTER[s.bug]]
+        [(s, at, False) for s in scenarios.ALL.values() for at in AFTER[s.name]]
 
 
 @pytest.mark.parametrize("scenario, at, lives", TABLE, ids=lambda v: getattr(v, "name", v))
 def test_bug_table(scenario, at, lives):
     if lives:
-        outcome = scenarios.run(scenario, at, scenario.schedule)
+        outcome = scenarios.run(scenario, at, scenario.schedule_for(at))
         assert scenarios.shows_bug(scenario, outcome), str(outcome)
     elif scenario.bug in "BC":                  # races: no schedule within the bound shows it
         report = explore.explore(scenario, at, bound=2)
         assert report.explored > 10 and report.failing == 0, str(report)
     else:
-        outcome = scenarios.run(scenario, at, scenario.schedule)
+        outcome = scenarios.run(scenario, at, scenario.schedule_for(at))
         assert not scenarios.shows_bug(scenario, outcome), str(outcome)
+
+
+def test_the_bug_table_covers_every_step_but_rip_out_swap():
+    """Each scenario is checked at every step: where its bug lives, and from its fix on."""
+    for s in scenarios.ALL.values():
+        first_fix = migsim.steps.INDEX[AFTER[s.name][0]]
+        assert AFTER[s.name] == migsim.series.ids()[first_fix:], s.name
+    quiet, loud = scenarios.FORK_RACE_QUIET, scenarios.FORK_RACE
+    assert quiet.lives == tuple(migsim.series.ids()[:migsim.steps.INDEX["rip-out-swap"]])
+    assert loud.lives == ("swapless-core",)     # rip-out-swap is broken on purpose, for every scenario
+
+
+def test_the_quiet_fork_race_reads_a_previous_boots_bytes_not_zeroes():
+    quiet = scenarios.FORK_RACE_QUIET
+    outcome = scenarios.run(quiet, "v2.6.16", quiet.schedule_for("v2.6.16"))
+    assert "byte 0 is b'stale sw'" in outcome.error and "never written since swapon" in outcome.error
+    assert "swapops.h" not in outcome.error and "migration entry" not in outcome.error   # quiet: no BUG
+
+
+def test_at_swapless_core_the_fork_race_is_loud_and_no_longer_quiet():
+    quiet, loud = scenarios.FORK_RACE_QUIET, scenarios.FORK_RACE
+    outcome = scenarios.run(loud, "swapless-core", loud.schedule)
+    assert re.search(r"migration entry .* for unlocked pfn|include/linux/swapops\.h", outcome.error), str(outcome)
+    assert not scenarios.shows_bug(quiet, outcome)
+    assert not scenarios.run(quiet, "swapless-core", quiet.schedule_for("swapless-core")).failed
 
 
 def test_the_swapon_fix_refuses_the_31st_area():

@@ -39,7 +39,7 @@ def copy_user_page(dst, src):
 
 # --- fork: copying page tables ---------------------------------------------
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
     """Copy one pte at fork: duplicate a swap entry, or share the page (COW-protected)."""
     pte = get_pte(src_mm, addr)
@@ -62,7 +62,7 @@ def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
     set_pte_at(dst_mm, addr, pte)
 
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def copy_pte_range(k, dst_mm, src_mm, vma, addr, end):
     """Copy the ptes of [addr, end) under both mms' pte locks, a point per pte."""
     rss = [0, 0]
@@ -77,7 +77,7 @@ def copy_pte_range(k, dst_mm, src_mm, vma, addr, end):
     dst_mm.anon_rss += rss[1]
 
 
-@memory.function()
+@memory.function(since="v2.6.16")
 def copy_page_range(k, dst_mm, src_mm, vma):
     """Copy a vma's page tables from parent to child (fork).
 
@@ -94,7 +94,7 @@ def copy_page_range(k, dst_mm, src_mm, vma):
 
 # --- munmap/exit: zapping ---------------------------------------------------
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def zap_pte_range(k, vma, addr, end):
     """Clear the ptes of [addr, end): drop page references and swap counts."""
     mm = vma.vm_mm
@@ -121,7 +121,7 @@ def zap_pte_range(k, vma, addr, end):
         yield from k.free_swap_and_cache(entry)
 
 
-@memory.function()
+@memory.function(since="v2.6.16")
 def zap_page_range(k, vma, address, size):
     """Remove user pages in the given range of one vma."""
     yield from k.zap_pte_range(vma, address, address + size)
@@ -129,7 +129,7 @@ def zap_page_range(k, vma, address, size):
 
 # --- faults ---------------------------------------------------------------------
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def do_anonymous_page(k, mm, vma, address, write_access):
     """First touch of anonymous memory: map a new zeroed page."""
     if k.anon_vma_prepare(vma):
@@ -153,7 +153,7 @@ def do_anonymous_page(k, mm, vma, address, write_access):
     return VM_FAULT_MINOR
 
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def do_no_page(k, mm, vma, address, write_access):
     """First touch of a file mapping: map its page-cache page (or a private copy)."""
     page = yield from k.filemap_nopage(vma, address)
@@ -191,7 +191,7 @@ def do_no_page(k, mm, vma, address, write_access):
     return VM_FAULT_MINOR
 
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def do_wp_page(k, mm, vma, address, orig_pte):
     """Write to a write-protected present pte: reuse the page if exclusive, else copy it."""
     old_page = vm_normal_page(k, orig_pte)
@@ -230,7 +230,7 @@ def do_wp_page(k, mm, vma, address, orig_pte):
     return VM_FAULT_MINOR
 
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def do_swap_page(k, mm, vma, address, write_access, orig_pte):
     """Fault on a swap pte: find the page in swap cache or read it, then map it."""
     entry = pte_to_swp_entry(orig_pte)
@@ -275,7 +275,7 @@ def do_swap_page(k, mm, vma, address, write_access, orig_pte):
     return ret
 
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def handle_pte_fault(k, mm, vma, address, write_access):
     """Dispatch a fault on one pte to the right handler."""
     entry = get_pte(mm, address)
@@ -298,7 +298,7 @@ def handle_pte_fault(k, mm, vma, address, write_access):
     return VM_FAULT_MINOR
 
 
-@memory.function()
+@memory.function(since="v2.6.16")
 def handle_mm_fault(k, mm, vma, address, write_access):
     """Resolve a fault at `address` (page aligned) in `vma`."""
     return (yield from k.handle_pte_fault(mm, vma, address & pg.PAGE_MASK, write_access))
@@ -311,6 +311,53 @@ def count_mapped(mm, page):
 
 
 __all__ = ["count_mapped", "page_mapcount"]
+
+
+# === redo-fault (4da5eda0, 2.6.18): no retry loop in do_swap_page ==========================
+
+@memory.function(since="redo-fault", static=True)
+def do_swap_page(k, mm, vma, address, write_access, orig_pte):
+    """Fault on a swap pte: find the page in swap cache or read it, then map it.
+
+    No retry loop: if migration moved the page meanwhile, it also rewrote the
+    pte, so the pte no longer matches `orig_pte` and the fault is backed out
+    (the access faults again, on the new pte).
+    """
+    entry = pte_to_swp_entry(orig_pte)
+    ret = VM_FAULT_MINOR
+    page = yield from k.lookup_swap_cache(entry)
+    if page is None:
+        page = yield from k.read_swap_cache_async(entry, vma, address)
+        if page is None:
+            yield from spin_lock(mm.page_table_lock, k.who())
+            same = get_pte(mm, address) == orig_pte
+            spin_unlock(mm.page_table_lock)
+            return VM_FAULT_OOM if same else VM_FAULT_MINOR
+        ret = VM_FAULT_MAJOR
+    k.mark_page_accessed(page)
+    yield from k.lock_page(page)
+    yield from spin_lock(mm.page_table_lock, k.who())
+    if get_pte(mm, address) != orig_pte or not PageUptodate(page):
+        spin_unlock(mm.page_table_lock)
+        k.unlock_page(page)
+        page_cache_release(page)
+        return ret if PageUptodate(page) else VM_FAULT_SIGBUS
+    mm.anon_rss += 1
+    pte = pg.pfn_pte(page.pfn, vma.vm_page_prot)
+    if write_access and k.can_share_swap_page(page):
+        pte = maybe_mkwrite(pg.pte_mkdirty(pte), vma)
+        write_access = 0
+    set_pte_at(mm, address, pte)
+    k.page_add_anon_rmap(page, vma, address)
+    k.swap_free(entry)
+    if k.vm_swap_full():
+        k.remove_exclusive_swap_page(page)
+    k.unlock_page(page)
+    if write_access:
+        yield from k.do_wp_page(mm, vma, address, pte)
+        return ret
+    spin_unlock(mm.page_table_lock)
+    return ret
 
 
 # === migration-entries (0697212a as first posted, 2.6.18) ==================================
@@ -351,28 +398,28 @@ def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
 
 @memory.function(since="migration-entries", static=True)
 def do_swap_page(k, mm, vma, address, write_access, orig_pte):
-    """Fault on a swap pte: wait out a migration entry, or find or read the page and map it."""
+    """Fault on a swap pte: wait out a migration entry, or find or read the page and map it.
+
+    No retry loop: if migration moved the page meanwhile, it also rewrote the
+    pte, so the pte no longer matches `orig_pte` and the fault is backed out
+    (the access faults again, on the new pte).
+    """
     entry = pte_to_swp_entry(orig_pte)
     if k.is_migration_entry(entry):
         yield from k.migration_entry_wait(mm, address)
         return VM_FAULT_MINOR                   # the access is retried
     ret = VM_FAULT_MINOR
-    while True:
-        page = yield from k.lookup_swap_cache(entry)
+    page = yield from k.lookup_swap_cache(entry)
+    if page is None:
+        page = yield from k.read_swap_cache_async(entry, vma, address)
         if page is None:
-            page = yield from k.read_swap_cache_async(entry, vma, address)
-            if page is None:
-                yield from spin_lock(mm.page_table_lock, k.who())
-                same = get_pte(mm, address) == orig_pte
-                spin_unlock(mm.page_table_lock)
-                return VM_FAULT_OOM if same else VM_FAULT_MINOR
-            ret = VM_FAULT_MAJOR
-        k.mark_page_accessed(page)
-        yield from k.lock_page(page)
-        if PageSwapCache(page):
-            break
-        k.unlock_page(page)                     # page migration has occurred: look again
-        page_cache_release(page)
+            yield from spin_lock(mm.page_table_lock, k.who())
+            same = get_pte(mm, address) == orig_pte
+            spin_unlock(mm.page_table_lock)
+            return VM_FAULT_OOM if same else VM_FAULT_MINOR
+        ret = VM_FAULT_MAJOR
+    k.mark_page_accessed(page)
+    yield from k.lock_page(page)
     yield from spin_lock(mm.page_table_lock, k.who())
     if get_pte(mm, address) != orig_pte or not PageUptodate(page):
         spin_unlock(mm.page_table_lock)
@@ -430,3 +477,24 @@ def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
     page._mapcount += 1                         # page_dup_rmap
     rss[1 if PageAnon(page) else 0] += 1
     set_pte_at(dst_mm, addr, pte)
+
+
+# === move-pages (742755a1, 2.6.18) ==============================================================
+# follow_page is older than this step; the simulator adds it where its first caller arrives.
+
+FOLL_WRITE, FOLL_TOUCH, FOLL_GET, FOLL_ANON = 0x01, 0x02, 0x04, 0x08
+
+
+@memory.function(since="move-pages")
+def follow_page(k, vma, address, flags):
+    """The page a present pte maps at `address` in `vma` (a reference with FOLL_GET), or None."""
+    mm = vma.vm_mm
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, address & pg.PAGE_MASK)
+    page = None
+    if pg.pte_present(pte):
+        page = vm_normal_page(k, pte)
+        if flags & FOLL_GET:
+            get_page(page)
+    spin_unlock(mm.page_table_lock)
+    return page

@@ -1,6 +1,7 @@
 """mm/page_io.c: reading and writing swap slots.
 
-Simplified: I/O completes at once; the device is a dict slot -> bytes.
+Simplified: I/O completes at once; the device is a dict slot -> bytes, over the
+stale bytes of a previous boot (SwapInfo.read_slot).
 """
 
 from ..include.linux.page_flags import SetPageUptodate, SetPageWriteback
@@ -10,18 +11,18 @@ from ..kbuild import kfile
 page_io = kfile("mm/page_io.c")
 
 
-@page_io.function()
+@page_io.function(since="v2.6.16")
 def swap_readpage(k, page):
     """Fill a locked swap-cache page from its slot and unlock it."""
     entry = page.private
-    data = k.swap_info[swp_type(entry)].store.get(swp_offset(entry))
+    data = k.swap_info[swp_type(entry)].read_slot(swp_offset(entry))
     page.data = None if data is None else bytearray(data)
     SetPageUptodate(page)
     k.unlock_page(page)
     return 0
 
 
-@page_io.function()
+@page_io.function(since="v2.6.16")
 def swap_writepage(k, page, wbc=None):
     """Write a locked swap-cache page to its slot; the page comes back unlocked."""
     if k.remove_exclusive_swap_page(page):

@@ -7,6 +7,8 @@ swapoff; no clustering (the lowest free slot of the best area is used);
 swap_lock is not a scheduling point.
 """
 
+from errno import EPERM
+
 from ..include.asm_i386 import pgtable as pg
 from ..include.linux.mm import PageAnon, get_page, page_cache_release, vma_address
 from ..include.linux.page_flags import (PageLocked, PagePrivate, PageSwapCache, PageWriteback,
@@ -14,7 +16,7 @@ from ..include.linux.page_flags import (PageLocked, PagePrivate, PageSwapCache, 
 from ..include.linux.pgtable_walk import get_pte, set_pte_at
 from ..include.linux.sched import CAP_SYS_ADMIN
 from ..include.linux.spinlock import spin_lock, spin_unlock
-from ..include.linux.swap import SWAP_MAP_BAD, SWAP_MAP_MAX, SWP_USED, SWP_WRITEOK
+from ..include.linux.swap import SWAP_MAP_BAD, SWAP_MAP_MAX, SWP_ACTIVE, SWP_USED, SWP_WRITEOK
 from ..include.linux.swapops import (pte_to_swp_entry, swp_entry, swp_entry_to_pte, swp_offset,
                                      swp_type)
 from ..errors import KernelBug
@@ -22,15 +24,13 @@ from ..kbuild import kfile
 
 swapfile = kfile("mm/swapfile.c")
 
-EPERM = 1
 
-
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def get_swap_page(k):
     """A free slot (count 1) from the highest-priority area, or 0 if swap is full."""
     best = None
     for si in k.swap_info[:k.nr_swapfiles]:
-        if si.flags & SWP_WRITEOK == SWP_WRITEOK and si.inuse_pages < si.max - 1:
+        if si.flags & SWP_WRITEOK and si.inuse_pages < si.max - 1:
             if best is None or si.prio > best.prio:
                 best = si
     if best is None:
@@ -45,7 +45,7 @@ def get_swap_page(k):
     raise KernelBug("get_swap_page: inuse_pages says a slot is free but none is", "mm/swapfile.c")
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def swap_info_get(k, entry, who="swap_free"):
     """The area of a valid, used entry, or None after the kernel's complaint."""
     if not entry:
@@ -67,7 +67,7 @@ def swap_info_get(k, entry, who="swap_free"):
     return si
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def swap_entry_free(k, si, offset):
     """Drop one count of a slot; return the count left."""
     count = si.swap_map[offset]
@@ -75,14 +75,14 @@ def swap_entry_free(k, si, offset):
         count -= 1
         si.swap_map[offset] = count
         if count == 0:
-            si.store.pop(offset, None)
+            si.store.pop(offset, None)            # Simplified: a freed slot reads as stale again
             si.lowest_bit = min(si.lowest_bit, offset)
             si.inuse_pages -= 1
             k.nr_swap_pages += 1
     return count
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def swap_free(k, entry):
     """Drop one user of a swap entry."""
     si = k.swap_info_get(entry)
@@ -90,7 +90,7 @@ def swap_free(k, entry):
         k.swap_entry_free(si, swp_offset(entry))
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def swap_duplicate(k, entry):
     """One more user of a swap entry (a copied swap pte). 1 ok, 0 bad entry."""
     type_, offset = swp_type(entry), swp_offset(entry)
@@ -107,14 +107,14 @@ def swap_duplicate(k, entry):
     return 0
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def page_swapcount(k, page):
     """Users of a swap-cache page's slot other than the cache itself."""
     si = k.swap_info_get(page.private)
     return 0 if si is None else si.swap_map[swp_offset(page.private)] - 1
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def can_share_swap_page(k, page):
     """May a write reuse this locked anonymous page in place? (one user only)"""
     if not PageLocked(page):
@@ -125,13 +125,13 @@ def can_share_swap_page(k, page):
     return count == 1
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def vm_swap_full(k):
     """Is more than half of all swap in use?"""
     return k.nr_swap_pages * 2 < k.total_swap_pages
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def remove_exclusive_swap_page(k, page):
     """Free the slot of a locked swap-cache page nobody else uses. 1 if done.
 
@@ -152,9 +152,14 @@ def remove_exclusive_swap_page(k, page):
     return 1
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def free_swap_and_cache(k, entry):
-    """A swap pte went away: drop its count, and the cached page if now unused."""
+    """A swap pte went away: drop its count, and the cached page if now unused.
+
+    Simplified: 2.6.16 looks the page up and trylocks it under tree_lock; here,
+    as in 2.6.18, the lookup comes first, so the page may have left the swap
+    cache before it is locked, and PageSwapCache is tested again.
+    """
     si = k.swap_info_get(entry)
     if si is None or k.swap_entry_free(si, swp_offset(entry)) != 1:
         return
@@ -164,14 +169,14 @@ def free_swap_and_cache(k, entry):
     if TestSetPageLocked(page):
         page_cache_release(page)
         return
-    if not PageWriteback(page) and (page._count == 2 or k.vm_swap_full()):
+    if PageSwapCache(page) and not PageWriteback(page) and (page._count == 2 or k.vm_swap_full()):
         yield from k.delete_from_swap_cache(page)
         SetPageDirty(page)
     k.unlock_page(page)
     page_cache_release(page)
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def unuse_pte(k, vma, addr, entry, page):
     """Replace one swap pte by a real (old, protection-limited) pte to `page`."""
     mm = vma.vm_mm
@@ -183,7 +188,7 @@ def unuse_pte(k, vma, addr, entry, page):
     k.activate_page(page)
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def unuse_vma(k, vma, entry, page):
     """Restore the pte of `vma` that holds `entry` (at the page's address). 1 if found."""
     addr = vma_address(page, vma)
@@ -198,13 +203,13 @@ def unuse_vma(k, vma, entry, page):
     return 1 if found else 0
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def remove_vma_swap(k, vma, page):
     """Migration's helper: restore `vma`'s swap pte for `page`'s swap entry."""
     return (yield from k.unuse_vma(vma, page.private, page))
 
 
-@swapfile.function(syscall=True)
+@swapfile.function(since="v2.6.16", syscall=True)
 def sys_swapon(k, nr_slots, prio=-1):
     """Activate a swap area of `nr_slots` slots: its type, or -EPERM.
 
@@ -235,7 +240,7 @@ def sys_swapon(k, nr_slots, prio=-1):
         k.least_priority -= 1
         prio = k.least_priority
     si.prio = prio
-    si.flags = SWP_WRITEOK
+    si.flags = SWP_ACTIVE
     k.nr_swap_pages += nr_slots
     k.total_swap_pages += nr_slots
     k.printk(f"Adding {nr_slots * 4}k swap on {si.name}.  Priority:{prio} extents:1")
@@ -271,7 +276,12 @@ def swap_duplicate(k, entry):
 
 @swapfile.function(since="migration-entries")
 def free_swap_and_cache(k, entry):
-    """A swap pte went away: drop its count, and the cached page if now unused."""
+    """A swap pte went away: drop its count, and the cached page if now unused.
+
+    Simplified: 2.6.16 looks the page up and trylocks it under tree_lock; here,
+    as in 2.6.18, the lookup comes first, so the page may have left the swap
+    cache before it is locked, and PageSwapCache is tested again.
+    """
     if k.is_migration_entry(entry):
         return
     si = k.swap_info_get(entry)
@@ -283,7 +293,7 @@ def free_swap_and_cache(k, entry):
     if TestSetPageLocked(page):
         page_cache_release(page)
         return
-    if not PageWriteback(page) and (page._count == 2 or k.vm_swap_full()):
+    if PageSwapCache(page) and not PageWriteback(page) and (page._count == 2 or k.vm_swap_full()):
         yield from k.delete_from_swap_cache(page)
         SetPageDirty(page)
     k.unlock_page(page)
@@ -322,7 +332,7 @@ def sys_swapon(k, nr_slots, prio=-1):
         k.least_priority -= 1
         prio = k.least_priority
     si.prio = prio
-    si.flags = SWP_WRITEOK
+    si.flags = SWP_ACTIVE
     k.nr_swap_pages += nr_slots
     k.total_swap_pages += nr_slots
     k.printk(f"Adding {nr_slots * 4}k swap on {si.name}.  Priority:{prio} extents:1")

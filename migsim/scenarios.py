@@ -28,7 +28,7 @@ class Scenario:
     bug: str
     title: str
     about: str
-    build: object            # build(at) -> (kernel, context dict); the tasks are started
+    build: object            # build(at, patch=None) -> (kernel, context dict); the tasks are started
     finish: object           # finish(kernel, context): what happens after the tasks
     schedule: str = ""       # a schedule that shows the bug where it lives ("" = any)
     lives: tuple = ()        # the steps where the bug lives
@@ -65,13 +65,13 @@ def _needs_swap(at):
     return steps.INDEX[at] < steps.INDEX["swapless-core"]
 
 
-def _family(at, seed, npages=2, own=8):
+def _family(at, seed, npages=2, own=8, patch=None):
     """A parent with `npages` anonymous pages shared copy-on-write with its child.
 
     The child also has `own` pages of its own, below the shared ones, so a
     migration of the child meets the shared pages only after a while.
     """
-    k = Kernel(at=at, nodes=2, frames_per_node=24, seed=seed)
+    k = Kernel(at=at, nodes=2, frames_per_node=24, seed=seed, patch=patch)
     parent = k.spawn("parent")
     scratch = parent.mmap(own)               # left untouched by the parent
     a = parent.mmap(npages)
@@ -85,8 +85,8 @@ def _family(at, seed, npages=2, own=8):
     return k, parent, child, a
 
 
-def _build_fork_race(at):
-    k, parent, child, a = _family(at, seed=12)
+def _build_fork_race(at, patch=None):
+    k, parent, child, a = _family(at, seed=12, patch=patch)
     k.start(k.sys_migrate_pages, child.pid, [0], [1], label="M")
     k.start(parent.fork, label="F")
     return k, {"a": a}
@@ -100,8 +100,8 @@ def _finish_touch_all(k, ctx):
     k.check()
 
 
-def _build_cow(at):
-    k, parent, child, a = _family(at, seed=13)
+def _build_cow(at, patch=None):
+    k, parent, child, a = _family(at, seed=13, patch=patch)
     k.start(k.sys_migrate_pages, child.pid, [0], [1], label="M")
     k.start(parent.fork, label="F")
     return k, {"a": a, "parent": parent}
@@ -115,8 +115,8 @@ def _finish_grandchild_writes(k, ctx):
     k.check()
 
 
-def _build_swapon(at):
-    k = Kernel(at=at, nodes=2, frames_per_node=12, seed=14)
+def _build_swapon(at, patch=None):
+    k = Kernel(at=at, nodes=2, frames_per_node=12, seed=14, patch=patch)
     return k, {"swapon": [k.sys_swapon(1) for _ in range(k.MAX_SWAPFILES + 1)]}
 
 
@@ -124,8 +124,8 @@ def _finish_check(k, ctx):
     k.check()
 
 
-def _build_dirty_fallback(at):
-    k = Kernel(at=at, nodes=2, frames_per_node=12, seed=4)
+def _build_dirty_fallback(at, patch=None):
+    k = Kernel(at=at, nodes=2, frames_per_node=12, seed=4, patch=patch)
     f = k.create_file("journal", 1, fs="listfs")
     p = k.spawn("editor")
     q = p.mmap(1, file=f, shared=True)
@@ -188,10 +188,13 @@ def get(name):
     return ALL[name]
 
 
-def run(scenario, at, schedule="", check_every_step=True):
-    """Replay `schedule`, let the tasks finish in label order, then the ending. An Outcome."""
+def run(scenario, at, schedule="", check_every_step=True, patch=None):
+    """Replay `schedule`, let the tasks finish in label order, then the ending. An Outcome.
+
+    `patch` ({name: function}) runs it on a kernel with those functions in place (a grader's).
+    """
     scenario = get(scenario)
-    k, ctx = scenario.build(at)
+    k, ctx = scenario.build(at, patch=patch)
     done = []
     try:
         for label in expand(schedule):

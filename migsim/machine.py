@@ -1,15 +1,18 @@
 """The simulated machine: `Kernel`, built at a step of the series.
 
 ``migsim.Kernel(at=...)`` returns an instance of the class that
-`kbuild.build` made for that step: the kernel functions of that step are its
+`build` made for that step: the kernel functions of that step are its
 methods, and this base class adds the machine's state and the public face
 (spawn, create_file, syscalls, pte/page views, check, dump, tasks).
 """
 
+import functools
+import inspect
 import random
+import types
 
 from . import kbuild, steps
-from .errors import (Deadlock, MigsimError, TaskError, bad_value, check_int)
+from .errors import (Deadlock, KernelBug, MigsimError, TaskError, bad_value, check_int)
 from .include.asm_i386 import pgtable as pg
 from .include.linux.fs import AddressSpace, Inode
 from .include.linux.mmzone import Zone
@@ -43,19 +46,23 @@ def syscall_entry(fn):
 class Kernel:
     """A small NUMA machine running the kernel at one step of the series.
 
-    ``Kernel(at="v2.6.16", nodes=2, frames_per_node=32, seed=2006)``.
+    ``Kernel(at="v2.6.16", nodes=2, frames_per_node=32, seed=2006)``;
+    ``Kernel(at=..., patch={"copy_one_pte": mine, "+helper": h})`` puts other
+    functions in place of the registered ones (`build_patched`).
     """
 
     STEP = None
     EXPORTS = frozenset()
     SYMBOLS = {}
 
+    PATCHED = ()
+
     def __new__(cls, at=steps.LAST, *args, patch=None, **kwargs):
         if cls is Kernel:
             kbuild.step_index(at)             # UnknownStep for any bad id, even an unhashable one
-            cls = kbuild.build(at)
-            if patch:                         # Simplified stand-in until the imports branch's patch= lands
-                cls = type(cls.__name__ + "_patched", (cls,), dict(patch))
+            cls = build(at) if patch is None else build_patched(at, patch)
+        elif patch is not None:
+            raise bad_value("patch", patch, "None when building from a kernel class (use migsim.Kernel)")
         return object.__new__(cls)
 
     def __init__(self, at=steps.LAST, nodes=2, frames_per_node=32, seed=2006, patch=None):
@@ -97,7 +104,6 @@ class Kernel:
         """The struct page of frame `pfn` (a kernel bug if there is none)."""
         nid, idx = divmod(pfn, self.node_span)
         if not 1 <= nid <= len(self.nodes) or idx >= self.nodes[nid - 1].nr_frames:
-            from .errors import KernelBug
             raise KernelBug(f"bad pfn 0x{pfn:x}", "include/asm-i386/page.h")
         return self.nodes[nid - 1].pages[idx]
 
@@ -330,3 +336,112 @@ class Kernel:
 def _short(v):
     s = repr(sorted(v)) if isinstance(v, (set, frozenset)) else repr(v)
     return s if len(s) <= 20 else s[:17] + "..."
+
+
+# --- building the Kernel class of a step ----------------------------------------
+
+_CALLS = {}   # registered Version -> the k.<names> its text calls (reading source is slow)
+
+
+def _calls(v):
+    """The kernel functions `v` calls through k., sorted (cached for registered versions)."""
+    if v in _CALLS:
+        return _CALLS[v]
+    try:
+        called = sorted(set(kbuild._CALL.findall(v.text())))
+    except (OSError, TypeError):                # a patched function typed where no source is kept
+        called = []
+    if any(v is w for w in kbuild.REGISTRY.get(v.name, ())):
+        _CALLS[v] = called                      # a patch's own versions are not kept alive
+    return called
+
+
+def _undefined_references(syms):
+    """'file: fn: undefined reference to `name'' for each call to a symbol this build lacks."""
+    out = []
+    for v in sorted(syms.values(), key=lambda v: (v.kfile, v.name)):
+        if v.kind not in ("function", "syscall"):
+            continue
+        for called in _calls(v):
+            if called not in syms and not hasattr(Kernel, called):
+                out.append(f"{v.kfile}: {v.name}: undefined reference to `{called}'")
+    return out
+
+
+def _undefined(name, warning):
+    """What a call to a missing symbol does in a tree that would not have linked: oops."""
+    def undefined(k, *args, **kwargs):
+        raise KernelBug(f"{warning} (this tree does not link; the simulator built it anyway)")
+    undefined.__name__ = name
+    return undefined
+
+
+def _methods(syms):
+    """The class namespace for `syms`: each function as a method, syscalls behind their entry."""
+    ns = {name: syscall_entry(v.obj) if v.kind == "syscall" else v.obj for name, v in syms.items()}
+    ns["SYMBOLS"] = syms
+    ns["BUILD_WARNINGS"] = tuple(_undefined_references(syms))
+    for warning in ns["BUILD_WARNINGS"]:
+        name = warning.rsplit("`", 1)[1].rstrip("'")
+        ns.setdefault(name, _undefined(name, warning))
+    return ns
+
+
+@functools.cache
+def build(at):
+    """The Kernel class at step `at`: kernel functions become its methods."""
+    kbuild.load_all()
+    index = kbuild.step_index(at)
+    syms = kbuild.symbols(index)
+    ns = _methods(syms)
+    ns["STEP"] = steps.STEPS[index]
+    ns["EXPORTS"] = frozenset(name for name, v in syms.items() if v.exported)
+    return type(f"Kernel_{at.replace('.', '_').replace('-', '_')}", (Kernel,), ns)
+
+
+def build_patched(at, patch):
+    """A Kernel class at step `at` with `patch`'s functions in place (see kbuild.patch_versions).
+
+    A subclass of the cached build: the registry and `build(at)` are not
+    touched, and each call makes a class of its own. Each function is
+    installed as a copy named for the symbol it stands for (so that tasks
+    and stacks name it like the registered one); a plain function in place
+    of one that sleeps becomes a generator with no scheduling point.
+    """
+    base = build(at)
+    kbuild.load_all()
+    patched = kbuild.patch_versions(at, patch)
+    for name, v in patched.items():
+        fn = _renamed(v.obj, name)
+        if v.kind in ("function", "syscall") and name in base.SYMBOLS \
+                and inspect.isgeneratorfunction(base.SYMBOLS[name].obj) and not inspect.isgeneratorfunction(fn):
+            fn = _never_sleeps(fn)
+        patched[name] = kbuild.Version(name, v.kfile, at, v.kind, fn, v.exported, v.static)
+    clash = sorted(n for n in patched if n not in base.SYMBOLS and hasattr(Kernel, n))
+    if clash:
+        raise bad_value("patch key", "+" + clash[0], "a name the Kernel class does not already use")
+    ns = _methods({**base.SYMBOLS, **patched})
+    ns = {name: value for name, value in ns.items() if name in patched or name in ("SYMBOLS", "BUILD_WARNINGS")
+          or not hasattr(base, name)}
+    ns["PATCHED"] = tuple(sorted(patched))
+    return type(base.__name__ + "_patched", (base,), ns)
+
+
+def _renamed(fn, name):
+    """A copy of function `fn` called `name` (its code too), leaving `fn` as it was."""
+    code = fn.__code__.replace(co_name=name, co_qualname=name)
+    copy = types.FunctionType(code, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    copy.__kwdefaults__, copy.__doc__, copy.__module__ = fn.__kwdefaults__, fn.__doc__, fn.__module__
+    copy.__dict__.update(fn.__dict__)
+    copy.__wrapped__ = fn                       # inspect.getsource reads the patch's own text
+    return copy
+
+
+def _never_sleeps(fn):
+    """`fn` as a generator that runs it at once (callers enter it with yield from)."""
+    @functools.wraps(fn)
+    def entered(k, *args, **kwargs):
+        return fn(k, *args, **kwargs)
+        yield                                   # unreachable: makes this a generator
+    entered.__code__ = entered.__code__.replace(co_name=fn.__name__, co_qualname=fn.__name__)
+    return entered

@@ -60,6 +60,11 @@ class Outcome:
         return f"{self.scenario} at {self.at}, schedule {self.schedule or '(none)'}: {verdict}"
 
 
+def _kernel(at, patch, **machine):
+    """The scenario's machine at `at`, with `patch`'s functions in place if there is one (a grader's)."""
+    return Kernel(at=at, **machine) if patch is None else Kernel(at=at, patch=patch, **machine)
+
+
 def _needs_swap(at):
     """Before swapless-core, anonymous pages can only migrate through swap."""
     return steps.INDEX[at] < steps.INDEX["swapless-core"]
@@ -71,7 +76,7 @@ def _family(at, seed, npages=2, own=8, patch=None):
     The child also has `own` pages of its own, below the shared ones, so a
     migration of the child meets the shared pages only after a while.
     """
-    k = Kernel(at=at, nodes=2, frames_per_node=24, seed=seed, patch=patch)
+    k = _kernel(at, patch, nodes=2, frames_per_node=24, seed=seed)
     parent = k.spawn("parent")
     scratch = parent.mmap(own)               # left untouched by the parent
     a = parent.mmap(npages)
@@ -116,7 +121,7 @@ def _finish_grandchild_writes(k, ctx):
 
 
 def _build_swapon(at, patch=None):
-    k = Kernel(at=at, nodes=2, frames_per_node=12, seed=14, patch=patch)
+    k = _kernel(at, patch, nodes=2, frames_per_node=12, seed=14)
     return k, {"swapon": [k.sys_swapon(1) for _ in range(k.MAX_SWAPFILES + 1)]}
 
 
@@ -125,7 +130,7 @@ def _finish_check(k, ctx):
 
 
 def _build_dirty_fallback(at, patch=None):
-    k = Kernel(at=at, nodes=2, frames_per_node=12, seed=4, patch=patch)
+    k = _kernel(at, patch, nodes=2, frames_per_node=12, seed=4)
     f = k.create_file("journal", 1, fs="listfs")
     p = k.spawn("editor")
     q = p.mmap(1, file=f, shared=True)

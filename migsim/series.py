@@ -8,6 +8,7 @@
 import difflib
 
 from . import kbuild
+from .errors import MigsimError
 from .steps import IDS, INDEX, STEPS
 
 
@@ -116,3 +117,25 @@ def cover():
 def _wrap(text, width=72):
     import textwrap
     return textwrap.wrap(text, width)
+
+
+def patch_diff(at, patch):
+    """`patch` (as for ``Kernel(at=..., patch=...)``) as a diff against the registered versions at `at`.
+
+    One ``--- a/`` / ``+++ b/`` pair per kernel file, a hunk per function; a
+    helper added with "+name" shows as new lines under ``b/(patch)``.
+    """
+    index = kbuild.step_index(at)
+    kbuild.load_all()
+    files = {}
+    for name, new in sorted(kbuild.patch_versions(at, patch).items()):
+        old = kbuild.active(name, index)
+        try:
+            hunks = _hunks(name, old, new)
+        except (OSError, TypeError):
+            raise MigsimError(f"bad patch[{name!r}]: its source is not available (expected a function "
+                              f"defined in a file or a notebook cell)") from None
+        head = (f"--- a/{old.kfile} ({at})\n" if old else "--- /dev/null\n", f"+++ b/{new.kfile} (patched)\n")
+        files.setdefault(head, []).extend(hunks)
+    return "".join(line for head in sorted(files, key=lambda h: h[1]) if files[head]
+                   for line in (*head, *files[head]))

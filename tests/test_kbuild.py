@@ -7,7 +7,7 @@ import inspect
 import pytest
 
 import migsim
-from migsim import kbuild, steps
+from migsim import kbuild, machine, steps
 from migsim.include.linux.fs import AddressSpaceOperations
 
 kbuild.load_all()
@@ -84,7 +84,7 @@ def test_address_space_operations_name_kernel_functions_of_the_right_kind():
 
 
 def test_build_is_cached_and_has_the_step_metadata():
-    a, b = kbuild.build("v2.6.16"), kbuild.build("v2.6.16")
+    a, b = machine.build("v2.6.16"), machine.build("v2.6.16")
     assert a is b
     assert a.STEP.id == "v2.6.16"
     assert isinstance(migsim.Kernel(at="v2.6.16"), a)

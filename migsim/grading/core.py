@@ -54,9 +54,10 @@ class Maker:
 
     def __init__(self, at, patch):
         self.at, self.patch = at, patch
+        self.cls = type(Kernel(at=at, patch=patch))   # built once (MigsimError for a bad patch)
 
     def __call__(self, **kernel_args):
-        return Kernel(at=self.at, patch=self.patch, **kernel_args)
+        return self.cls(at=self.at, **kernel_args)
 
 
 class Exercise:
@@ -103,14 +104,12 @@ class Fix(Exercise):
             patch[name] = answers[name]
         if problem is None:
             try:
-                Kernel(at=self.before, patch=patch)
+                make = Maker(self.before, {name: self._checked(name, fn) for name, fn in patch.items()})
             except MigsimError as e:
                 problem = str(e)
         if problem is not None:
             return self._problem(total, problem)
-        patch = {name: self._checked(name, fn) for name, fn in patch.items()}
         guard = Guard(answers.values(), passes=(Wrong,))
-        make = Maker(self.before, patch)
         results = []
         for name, check in checks:
             result = _run_check(guard, name, check, make)

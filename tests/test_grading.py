@@ -186,6 +186,17 @@ def test_the_time_limit_stops_what_no_tracer_sees():
     assert time.perf_counter() - t0 < 5
 
 
+def test_the_budget_sees_the_copy_a_patched_kernel_installs():
+    from migsim.machine import _renamed
+
+    def spin(k):
+        while True:
+            pass
+
+    with pytest.raises(StudentError, match="stopped: your code ran more than 1,000 lines"):
+        Guard([spin], budget=1000).run(_renamed(spin, "migrate_pages"), None)
+
+
 def test_an_answer_that_catches_everything_is_still_stopped():
     fn = edited(UNMAP, "while True:\n                try:\n                    pass\n"
                        "                except BaseException:\n                    pass\n            " + UNMAP)

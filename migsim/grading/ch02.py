@@ -6,6 +6,8 @@ listfs's own list) while it can still be written out. 02.2 (find): a setup
 that makes bug A show at unexport-swap-page and not at dirty-fallback.
 """
 
+import random
+
 from .. import scenarios
 from . import workload
 from .core import Fix, FindSetup, Wrong, expect
@@ -115,7 +117,6 @@ def check_private(make):
 
 def check_racing_writer(make):
     """Migration against the same process writing that page, at seeded random points."""
-    import random
     for seed in range(4):
         rng = random.Random(seed)
         k, f, p, q = editor(make)

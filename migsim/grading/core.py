@@ -18,7 +18,7 @@ import re
 
 from .. import steps
 from ..errors import KernelBug, MigsimError, OutOfMemory, SegmentationFault
-from ..machine import Kernel
+from ..machine import Kernel, build
 from .guard import Guard, StudentError
 from .verdict import Result, Verdict
 
@@ -122,7 +122,7 @@ class Fix(Exercise):
         """Why `fn` cannot stand in for kernel function `name` at all (None if it can)."""
         if not inspect.isfunction(fn):
             return f"{name} must be a function (def {name}(k, ...)); got {fn!r}"
-        original = Kernel(at=self.before).SYMBOLS.get(name)
+        original = build(self.before).SYMBOLS.get(name)
         if original is not None and inspect.isgeneratorfunction(original.obj) != inspect.isgeneratorfunction(fn):
             if inspect.isgeneratorfunction(original.obj):
                 return (f"{name} must be a generator, as the kernel's is (it may sleep): "

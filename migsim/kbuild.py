@@ -10,7 +10,8 @@ lives in and the series step it arrived at::
 
 A later patch registers a whole new version (possibly in another kernel file,
 which is how the reorg's moves are told apart from edits); nothing inside a
-function body asks which step is being built. `build(step)` collects, for
+function body asks which step is being built. This module is the registry
+only: `machine.build(step)` imports every kernel module and collects, for
 each name, the newest version at that step into a class whose methods are
 those functions: kernel code calls every kernel function as ``k.name(...)``,
 so a replaced function takes effect everywhere.
@@ -20,8 +21,6 @@ Functions that may sleep are generators; their callers write ``yield from``
 """
 
 import difflib
-import functools
-import importlib
 import inspect
 import itertools
 import re
@@ -30,17 +29,6 @@ import types
 
 from . import steps
 from .errors import MigsimError, UnknownStep, bad_value
-
-# Every module that holds kernel code, in the order the build imports them.
-KERNEL_MODULES = (
-    "migsim.include.linux.swap", "migsim.mm.page_alloc", "migsim.mm.swap",
-    "migsim.mm.filemap", "migsim.mm.page_writeback", "migsim.mm.page_io",
-    "migsim.mm.memory", "migsim.mm.rmap", "migsim.mm.mmap",
-    "migsim.mm.mprotect", "migsim.mm.swap_state", "migsim.mm.swapfile",
-    "migsim.mm.vmscan", "migsim.mm.mempolicy", "migsim.kernel.fork",
-    "migsim.kernel.exit", "migsim.fs.buffer", "migsim.fs.ext2",
-    "migsim.fs.listfs", "migsim.mm.migrate", "migsim.kernel.module",
-)
 
 _order = itertools.count()
 REGISTRY = {}  # name -> [Version, ...] in registration order
@@ -94,8 +82,8 @@ class KFile:
     def __init__(self, path):
         self.path = path
 
-    def function(self, since=steps.IDS[0], export=False, syscall=False, static=False):
-        """Decorator: register a new version of a kernel function."""
+    def function(self, *, since, export=False, syscall=False, static=False):
+        """Decorator: register a new version of a kernel function, in force from step `since`."""
         def register(fn):
             kind = "syscall" if syscall else "function"
             REGISTRY.setdefault(fn.__name__, []).append(
@@ -106,13 +94,16 @@ class KFile:
     def relink(self, name, since, export=None, static=None):
         """A patch that changes only how `name` links (its export, its static)."""
         prev = active(name, steps.INDEX[since] - 1)
+        if prev is None:
+            raise MigsimError(f"{self.path}: relink {name} at {since}: no earlier version is registered "
+                              f"(import the module that registers it)")
         REGISTRY[name].append(Version(
             name, self.path, since, prev.kind, prev.obj,
             prev.exported if export is None else export,
             prev.static if static is None else static))
 
-    def const(self, name, value, since=steps.IDS[0]):
-        """Register a new value of a kernel constant (a #define)."""
+    def const(self, name, value, *, since):
+        """Register a new value of a kernel constant (a #define), in force from step `since`."""
         REGISTRY.setdefault(name, []).append(Version(name, self.path, since, "const", value))
         return value
 
@@ -130,16 +121,12 @@ def kfile(path):
     return KFile(path)
 
 
-def load_all():
-    """Import every kernel module so that the registry is complete."""
-    for name in KERNEL_MODULES:
-        importlib.import_module(name)
-
-
 def step_index(at):
-    """The index of step `at`, or UnknownStep naming the valid ids."""
+    """The index of step `at`, or UnknownStep with the closest ids ("did you mean") and all of them."""
     if not isinstance(at, str) or at not in steps.INDEX:
-        raise UnknownStep(f"unknown step {at!r}: expected one of {', '.join(steps.IDS)}")
+        near = difflib.get_close_matches(at, steps.IDS, n=3, cutoff=0.5) if isinstance(at, str) else []
+        hint = f"did you mean {' or '.join(map(repr, near))}? " if near else ""
+        raise UnknownStep(f"unknown step {at!r}: {hint}expected one of {', '.join(steps.IDS)}")
     return steps.INDEX[at]
 
 

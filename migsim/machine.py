@@ -7,21 +7,43 @@ methods, and this base class adds the machine's state and the public face
 """
 
 import functools
+import importlib
 import inspect
+import pkgutil
 import random
 import types
 
-from . import kbuild, steps
+from . import kbuild, steps, uapi
+from .check import check
 from .errors import (Deadlock, KernelBug, MigsimError, TaskError, bad_value, check_int)
+from .fs.ext2 import EXT2
+from .fs.listfs import LISTFS
 from .include.asm_i386 import pgtable as pg
 from .include.linux.fs import AddressSpace, Inode
 from .include.linux.mmzone import Zone
 from .include.linux.pgtable_walk import get_pte
-from .include.linux.sched import CAP_SYS_ADMIN, CAP_SYS_NICE
+from .include.linux.sched import CAP_SYS_ADMIN, CAP_SYS_NICE, MM
 from .include.linux.spinlock import SpinLock
 from .include.linux.swap import SwapInfoArray
+from .mm.swap_state import swap_aops
+from .process import Process
 from .sched import Task, expand
-from . import uapi
+from .views import PteView, dump, page_behind
+
+
+def _kernel_modules():
+    """Every module of the kernel tree (mm/, kernel/, fs/, include/), found on disk."""
+    found = []
+    for package in (importlib.import_module(f"{__package__}.{sub}") for sub in ("fs", "include", "kernel", "mm")):
+        found += [m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
+                  if not m.ispkg]
+    return tuple(sorted(found))
+
+
+# Importing a kernel module registers its functions: after this, the registry is complete.
+KERNEL_MODULES = _kernel_modules()
+for _name in KERNEL_MODULES:
+    importlib.import_module(_name)
 
 MAX_NODES = 8
 
@@ -54,6 +76,7 @@ class Kernel:
     STEP = None
     EXPORTS = frozenset()
     SYMBOLS = {}
+    UNDEFINED = ()         # (kfile, function, missing symbol) for each call the build cannot link
 
     PATCHED = ()
 
@@ -70,8 +93,6 @@ class Kernel:
         check_int("nodes", nodes, 1, MAX_NODES)
         check_int("frames_per_node", frames_per_node, 1, 1 << 20)
         check_int("seed", seed)
-        from .mm.swap_state import swap_aops
-        from .process import Process
         self.at, self.seed = at, seed
         self.rng = random.Random(seed)
         # Node n's frames start at pfn (n+1) * span, so a pfn shows its node: 0x1xxx, 0x2xxx ...
@@ -177,7 +198,6 @@ class Kernel:
         if hasattr(func, "make_gen"):
             gen, current = func.make_gen(owner, *args, **kwargs)
         elif func.__name__ in self.SYMBOLS and self.SYMBOLS[func.__name__].kind == "function":
-            import inspect
             if not inspect.isgeneratorfunction(func):
                 raise bad_value("function to start", func.__name__, "a kernel function that may sleep (a generator)")
             gen, current = fn(*args, **kwargs), self.init
@@ -246,8 +266,6 @@ class Kernel:
 
     def spawn(self, comm, node=0, uid=1000):
         """A new process called `comm` with an empty address space, on `node`."""
-        from .include.linux.sched import MM
-        from .process import Process
         if not isinstance(comm, str) or not comm or len(comm) > 15:
             raise bad_value("comm (process name)", comm, "a non-empty string of at most 15 characters")
         check_int("node", node, 0, len(self.nodes) - 1)
@@ -265,8 +283,6 @@ class Kernel:
 
     def create_file(self, name, npages, fs="ext2"):
         """A file of `npages` pages on filesystem `fs` ("ext2" or "listfs"); each page starts with a label."""
-        from .fs.ext2 import EXT2
-        from .fs.listfs import LISTFS
         fstypes = {"ext2": EXT2, "listfs": LISTFS}
         if not isinstance(name, str) or not name or name in self.files:
             raise bad_value("file name", name, f"a new, non-empty name (existing: {sorted(self.files) or 'none'})")
@@ -294,18 +310,15 @@ class Kernel:
 
     def pte(self, p, addr):
         """The decoded pte that maps `addr` in process `p`."""
-        from .views import PteView
         self._check_proc_addr(p, addr)
         return PteView(get_pte(p.mm, addr & pg.PAGE_MASK), self)
 
     def page(self, p, addr):
         """The struct page mapped at `addr` in `p` (None if not present)."""
-        from .views import page_behind
         self._check_proc_addr(p, addr)
         return page_behind(self, get_pte(p.mm, addr & pg.PAGE_MASK))
 
     def _check_proc_addr(self, p, addr):
-        from .process import Process
         if not isinstance(p, Process) or p.k is not self:
             raise bad_value("process", p, "a process of this kernel")
         if p.mm is None:
@@ -318,12 +331,10 @@ class Kernel:
         `cow=True` adds copy-on-write exclusivity (a private page mapped
         writable is mapped once).
         """
-        from .check import check
         check(self, cow=cow)
 
     def dump(self):
         """The whole machine as deterministic text."""
-        from .views import dump
         return dump(self)
 
     def __repr__(self):
@@ -340,32 +351,23 @@ def _short(v):
 
 # --- building the Kernel class of a step ----------------------------------------
 
-_CALLS = {}   # registered Version -> the k.<names> its text calls (reading source is slow)
-
-
-def _calls(v):
-    """The kernel functions `v` calls through k., sorted (cached for registered versions)."""
-    if v in _CALLS:
-        return _CALLS[v]
-    try:
-        called = sorted(set(kbuild._CALL.findall(v.text())))
-    except (OSError, TypeError):                # a patched function typed where no source is kept
-        called = []
-    if any(v is w for w in kbuild.REGISTRY.get(v.name, ())):
-        _CALLS[v] = called                      # a patch's own versions are not kept alive
-    return called
-
-
-def _undefined_references(syms):
-    """'file: fn: undefined reference to `name'' for each call to a symbol this build lacks."""
+def _undefined_references(syms, versions):
+    """((kfile, fn, name), ...) for each call in `versions` to a symbol that `syms` lacks."""
     out = []
-    for v in sorted(syms.values(), key=lambda v: (v.kfile, v.name)):
+    for v in versions:
         if v.kind not in ("function", "syscall"):
             continue
-        for called in _calls(v):
-            if called not in syms and not hasattr(Kernel, called):
-                out.append(f"{v.kfile}: {v.name}: undefined reference to `{called}'")
+        try:
+            text = v.text()
+        except (OSError, TypeError):            # a patched function typed where no source is kept
+            continue
+        out += [(v.kfile, v.name, called) for called in set(kbuild._CALL.findall(text))
+                if called not in syms and not hasattr(Kernel, called)]
     return out
+
+
+def _warning(kfile, fn, name):
+    return f"{kfile}: {fn}: undefined reference to `{name}'"
 
 
 def _undefined(name, warning):
@@ -376,24 +378,27 @@ def _undefined(name, warning):
     return undefined
 
 
-def _methods(syms):
-    """The class namespace for `syms`: each function as a method, syscalls behind their entry."""
+def _methods(syms, undefined):
+    """The class namespace for `syms`: each function as a method, syscalls behind their entry.
+
+    `undefined` are the calls to symbols the build lacks: each becomes a
+    build warning and a method that oopses.
+    """
     ns = {name: syscall_entry(v.obj) if v.kind == "syscall" else v.obj for name, v in syms.items()}
     ns["SYMBOLS"] = syms
-    ns["BUILD_WARNINGS"] = tuple(_undefined_references(syms))
-    for warning in ns["BUILD_WARNINGS"]:
-        name = warning.rsplit("`", 1)[1].rstrip("'")
-        ns.setdefault(name, _undefined(name, warning))
+    ns["UNDEFINED"] = tuple(sorted(set(undefined)))
+    ns["BUILD_WARNINGS"] = tuple(_warning(*ref) for ref in ns["UNDEFINED"])
+    for ref in ns["UNDEFINED"]:
+        ns.setdefault(ref[2], _undefined(ref[2], _warning(*ref)))
     return ns
 
 
 @functools.cache
 def build(at):
     """The Kernel class at step `at`: kernel functions become its methods."""
-    kbuild.load_all()
     index = kbuild.step_index(at)
     syms = kbuild.symbols(index)
-    ns = _methods(syms)
+    ns = _methods(syms, _undefined_references(syms, syms.values()))
     ns["STEP"] = steps.STEPS[index]
     ns["EXPORTS"] = frozenset(name for name, v in syms.items() if v.exported)
     return type(f"Kernel_{at.replace('.', '_').replace('-', '_')}", (Kernel,), ns)
@@ -409,7 +414,6 @@ def build_patched(at, patch):
     of one that sleeps becomes a generator with no scheduling point.
     """
     base = build(at)
-    kbuild.load_all()
     patched = kbuild.patch_versions(at, patch)
     for name, v in patched.items():
         fn = _renamed(v.obj, name)
@@ -420,9 +424,10 @@ def build_patched(at, patch):
     clash = sorted(n for n in patched if n not in base.SYMBOLS and hasattr(Kernel, n))
     if clash:
         raise bad_value("patch key", "+" + clash[0], "a name the Kernel class does not already use")
-    ns = _methods({**base.SYMBOLS, **patched})
-    ns = {name: value for name, value in ns.items() if name in patched or name in ("SYMBOLS", "BUILD_WARNINGS")
-          or not hasattr(base, name)}
+    syms = {**base.SYMBOLS, **patched}
+    undefined = [ref for ref in base.UNDEFINED if ref[1] not in patched and ref[2] not in patched]
+    ns = _methods(patched, undefined + _undefined_references(syms, patched.values()))
+    ns["SYMBOLS"] = syms
     ns["PATCHED"] = tuple(sorted(patched))
     return type(base.__name__ + "_patched", (base,), ns)
 

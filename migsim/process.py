@@ -14,15 +14,15 @@ import functools
 
 from .errors import MigsimError, OutOfMemory, SegmentationFault, bad_value, check_int
 from .include.asm_i386 import pgtable as pg
+from .include.asm_i386.pgtable import ZERO_PAGE
 from .include.linux.mm import VM_READ, VM_SHARED, VM_WRITE
 from .include.linux.pgtable_walk import get_pte, set_pte_at
 from .include.linux.rwsem import down_read, down_write, up_read, up_write
 from .include.linux.sched import TaskStruct
-from .mm.mempolicy import MPOL_BIND, MPOL_DEFAULT, MPOL_INTERLEAVE, MPOL_PREFERRED
-from .mm.mmap import MAP_PRIVATE, MAP_SHARED
-from .uapi import nodemask, prot_bits
+from .include.asm_i386.mman import MAP_PRIVATE, MAP_SHARED
+from .include.linux.mempolicy import MPOL_BIND, MPOL_DEFAULT, MPOL_INTERLEAVE, MPOL_PREFERRED
+from .uapi import convert, nodemask, prot_bits
 
-ZERO_PAGE = bytes(pg.PAGE_SIZE)
 MODES = {"default": MPOL_DEFAULT, "preferred": MPOL_PREFERRED, "bind": MPOL_BIND,
          "interleave": MPOL_INTERLEAVE}
 
@@ -254,7 +254,6 @@ class Process(TaskStruct):
 
 
 def _convert(k, name, *args):
-    from .uapi import convert
     return convert(k, name, args, {})
 
 

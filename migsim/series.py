@@ -6,8 +6,9 @@
 """
 
 import difflib
+import textwrap
 
-from . import kbuild
+from . import kbuild, machine  # noqa: F401  (machine imports every kernel module: the registry is complete)
 from .errors import MigsimError
 from .steps import IDS, INDEX, STEPS
 
@@ -29,7 +30,6 @@ def ids():
 def changes(id_):
     """[(name, old Version | None, new Version | None)] for what step `id_` changes."""
     index = kbuild.step_index(id_)
-    kbuild.load_all()
     out = []
     for name, versions in kbuild.REGISTRY.items():
         if any(v.step == index for v in versions):
@@ -115,7 +115,6 @@ def cover():
 
 
 def _wrap(text, width=72):
-    import textwrap
     return textwrap.wrap(text, width)
 
 
@@ -126,7 +125,6 @@ def patch_diff(at, patch):
     helper added with "+name" shows as new lines under ``b/(patch)``.
     """
     index = kbuild.step_index(at)
-    kbuild.load_all()
     files = {}
     for name, new in sorted(kbuild.patch_versions(at, patch).items()):
         old = kbuild.active(name, index)

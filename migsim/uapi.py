@@ -9,6 +9,7 @@ checks is left to the kernel and answered with -errno.
 """
 
 from .errors import MigsimError, bad_value, check_int
+from .kernel.module import Module
 
 
 def nodemask(k, what, nodes):
@@ -67,7 +68,6 @@ def prot_bits(prot):
 
 
 def sys_init_module(k, mod):
-    from .kernel.module import Module
     if not isinstance(mod, Module):
         raise bad_value("module", mod, "a migsim.kernel.module.Module")
     return (mod,), {}

@@ -15,6 +15,8 @@ mappings on both filesystems, pages swapped out, a swap area, and in the
    id counters, page contents).
 """
 
+from errno import EINVAL, EPERM, ESRCH
+
 import pytest
 
 import migsim
@@ -22,7 +24,6 @@ from migsim import MigsimError, SegmentationFault, TaskError, UnknownStep
 
 PAGE = 4096
 TASK_SIZE = 0xC0000000          # i386 with the 3G/1G split
-EPERM, ESRCH, EINVAL = 1, 3, 22
 
 
 # --- the machine ---------------------------------------------------------------

@@ -7,7 +7,6 @@ import pytest
 import migsim
 from migsim import kbuild, machine, scenarios, series, steps
 
-kbuild.load_all()
 
 
 def registered(name, at):
@@ -220,3 +219,18 @@ def test_patch_diff_shows_a_new_helper_as_new_lines_in_the_file_a_later_step_giv
     assert "--- /dev/null\n+++ b/include/linux/swapops.h (patched)\n" in text
     assert "+    def make_migration_entry_read(k, entry):" not in text and "+def make_migration_entry_read" in text
     assert "--- /dev/null\n+++ b/patch (patched)\n" in text and "+def note_copy(k, addr):" in text
+
+
+def test_adding_the_missing_symbol_of_a_tree_that_does_not_link_clears_its_warning():
+    assert any("remove_from_swap" in w for w in migsim.Kernel(at="rip-out-swap").BUILD_WARNINGS)
+    called = []
+
+    def remove_from_swap(k, page):
+        called.append(page)
+
+    k = migsim.Kernel(at="rip-out-swap", patch={"+remove_from_swap": remove_from_swap})
+    assert k.BUILD_WARNINGS == ()
+    k.remove_from_swap("page")
+    assert called == ["page"]
+    with pytest.raises(migsim.KernelBug, match="remove_from_swap"):
+        migsim.Kernel(at="rip-out-swap").remove_from_swap("page")

@@ -25,6 +25,7 @@ MIGSIM_RANDOM=1 (new random walks), MIGSIM_EXAMPLES=n (default 600), MIGSIM_STEP
 import os
 import re
 from dataclasses import dataclass, replace
+from errno import EINVAL, ENODEV, ENOMEM, EPERM, ESRCH
 
 import hypothesis.strategies as st
 import pytest
@@ -39,7 +40,6 @@ from migsim import scenarios
 PAGE = 4096
 ZERO = bytes(PAGE)
 STEP = "v2.6.16"
-ENOMEM, ENODEV, EPERM, ESRCH, EINVAL = 12, 19, 1, 3, 22
 MAX_PROCS = 6
 MAX_SWAP_AREAS = 3
 LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"     # one letter per task

@@ -39,7 +39,7 @@ def copy_user_page(dst, src):
 
 # --- fork: copying page tables ---------------------------------------------
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
     """Copy one pte at fork: duplicate a swap entry, or share the page (COW-protected)."""
     pte = get_pte(src_mm, addr)
@@ -62,7 +62,7 @@ def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
     set_pte_at(dst_mm, addr, pte)
 
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def copy_pte_range(k, dst_mm, src_mm, vma, addr, end):
     """Copy the ptes of [addr, end) under both mms' pte locks, a point per pte."""
     rss = [0, 0]
@@ -77,7 +77,7 @@ def copy_pte_range(k, dst_mm, src_mm, vma, addr, end):
     dst_mm.anon_rss += rss[1]
 
 
-@memory.function()
+@memory.function(since="v2.6.16")
 def copy_page_range(k, dst_mm, src_mm, vma):
     """Copy a vma's page tables from parent to child (fork)."""
     yield from k.copy_pte_range(dst_mm, src_mm, vma, vma.vm_start, vma.vm_end)
@@ -86,7 +86,7 @@ def copy_page_range(k, dst_mm, src_mm, vma):
 
 # --- munmap/exit: zapping ---------------------------------------------------
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def zap_pte_range(k, vma, addr, end):
     """Clear the ptes of [addr, end): drop page references and swap counts."""
     mm = vma.vm_mm
@@ -113,7 +113,7 @@ def zap_pte_range(k, vma, addr, end):
         yield from k.free_swap_and_cache(entry)
 
 
-@memory.function()
+@memory.function(since="v2.6.16")
 def zap_page_range(k, vma, address, size):
     """Remove user pages in the given range of one vma."""
     yield from k.zap_pte_range(vma, address, address + size)
@@ -121,7 +121,7 @@ def zap_page_range(k, vma, address, size):
 
 # --- faults ---------------------------------------------------------------------
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def do_anonymous_page(k, mm, vma, address, write_access):
     """First touch of anonymous memory: map a new zeroed page."""
     if k.anon_vma_prepare(vma):
@@ -145,7 +145,7 @@ def do_anonymous_page(k, mm, vma, address, write_access):
     return VM_FAULT_MINOR
 
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def do_no_page(k, mm, vma, address, write_access):
     """First touch of a file mapping: map its page-cache page (or a private copy)."""
     page = yield from k.filemap_nopage(vma, address)
@@ -183,7 +183,7 @@ def do_no_page(k, mm, vma, address, write_access):
     return VM_FAULT_MINOR
 
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def do_wp_page(k, mm, vma, address, orig_pte):
     """Write to a write-protected present pte: reuse the page if exclusive, else copy it."""
     old_page = vm_normal_page(k, orig_pte)
@@ -222,7 +222,7 @@ def do_wp_page(k, mm, vma, address, orig_pte):
     return VM_FAULT_MINOR
 
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def do_swap_page(k, mm, vma, address, write_access, orig_pte):
     """Fault on a swap pte: find the page in swap cache or read it, then map it."""
     entry = pte_to_swp_entry(orig_pte)
@@ -267,7 +267,7 @@ def do_swap_page(k, mm, vma, address, write_access, orig_pte):
     return ret
 
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def handle_pte_fault(k, mm, vma, address, write_access):
     """Dispatch a fault on one pte to the right handler."""
     entry = get_pte(mm, address)
@@ -290,7 +290,7 @@ def handle_pte_fault(k, mm, vma, address, write_access):
     return VM_FAULT_MINOR
 
 
-@memory.function()
+@memory.function(since="v2.6.16")
 def handle_mm_fault(k, mm, vma, address, write_access):
     """Resolve a fault at `address` (page aligned) in `vma`."""
     return (yield from k.handle_pte_fault(mm, vma, address & pg.PAGE_MASK, write_access))

@@ -7,8 +7,12 @@ Simplified: no cpusets (every node is allowed), no shared policies, node
 masks are Python frozensets.
 """
 
+from errno import EFAULT, EINVAL, EIO, ENODEV, ENOMEM, EPERM, ESRCH
+
 from ..include.asm_i386 import pgtable as pg
 from ..include.linux.list import list_add_tail, list_del, list_move
+from ..include.linux.mempolicy import (MPOL_BIND, MPOL_DEFAULT, MPOL_INTERLEAVE, MPOL_MAX, MPOL_MF_INTERNAL,
+                                       MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, MPOL_MF_STRICT, MPOL_PREFERRED)
 from ..include.linux.mm import VM_IO, VM_LOCKED, VM_RESERVED, page_mapcount
 from ..include.linux.pgtable_walk import ptes_in_range
 from ..include.linux.rwsem import down_read, down_write, up_read, up_write
@@ -19,14 +23,9 @@ from ..mm.filemap import new_private_list
 
 mempolicy = kfile("mm/mempolicy.c")
 
-MPOL_DEFAULT, MPOL_PREFERRED, MPOL_BIND, MPOL_INTERLEAVE = 0, 1, 2, 3
-MPOL_MAX = MPOL_INTERLEAVE
-MPOL_MF_STRICT, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL = 1 << 0, 1 << 1, 1 << 2
-MPOL_MF_INTERNAL = 1 << 3
 MPOL_MF_DISCONTIG_OK = MPOL_MF_INTERNAL << 0
 MPOL_MF_INVERT = MPOL_MF_INTERNAL << 1
 MIGRATE_CHUNK_SIZE = 256
-EPERM, ESRCH, EIO, ENOMEM, EFAULT, EINVAL, ENODEV = 1, 3, 5, 12, 14, 22, 19
 
 _MODE_NAMES = {MPOL_DEFAULT: "default", MPOL_PREFERRED: "prefer", MPOL_BIND: "bind",
                MPOL_INTERLEAVE: "interleave"}
@@ -52,7 +51,7 @@ def node_remap(s, from_nodes, to_nodes):
     return to[frm.index(s) % len(to)]
 
 
-@mempolicy.function()
+@mempolicy.function(since="v2.6.16")
 def alloc_page_vma(k, vma, addr):
     """A new page for a fault or migration at `addr`, placed by the vma's policy."""
     pol = vma.vm_policy
@@ -72,7 +71,7 @@ def alloc_page_vma(k, vma, addr):
     return None
 
 
-@mempolicy.function(static=True)
+@mempolicy.function(since="v2.6.16", static=True)
 def migrate_page_add(k, page, pagelist, flags):
     """Isolate a page for migration unless it is shared and only MOVE was asked."""
     if flags & MPOL_MF_MOVE_ALL or page_mapcount(page) == 1:
@@ -80,7 +79,7 @@ def migrate_page_add(k, page, pagelist, flags):
             list_add_tail(page, pagelist)
 
 
-@mempolicy.function(static=True)
+@mempolicy.function(since="v2.6.16", static=True)
 def check_pte_range(k, vma, addr, end, nodes, flags, pagelist):
     """Collect the pages of [addr, end) that are (not) on `nodes`. 0, or -EIO."""
     mm = vma.vm_mm
@@ -105,7 +104,7 @@ def vma_migratable(vma):
     return not vma.vm_flags & (VM_IO | VM_RESERVED | VM_LOCKED)
 
 
-@mempolicy.function(static=True)
+@mempolicy.function(since="v2.6.16", static=True)
 def check_range(k, mm, start, end, nodes, flags, pagelist):
     """Check the vmas of [start, end) and collect pages to move: first vma, or -errno."""
     if flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL):
@@ -130,7 +129,7 @@ def check_range(k, mm, start, end, nodes, flags, pagelist):
     return vmas[0]
 
 
-@mempolicy.function(static=True)
+@mempolicy.function(since="v2.6.16", static=True)
 def migrate_pages_to(k, pagelist, vma, dest):
     """Move the pages on `pagelist` to node `dest` (or per `vma`'s policy), in chunks.
 
@@ -172,7 +171,7 @@ def migrate_pages_to(k, pagelist, vma, dest):
     return len(pagelist)
 
 
-@mempolicy.function()
+@mempolicy.function(since="v2.6.16")
 def migrate_to_node(k, mm, source, dest, flags):
     """Move every page of `mm` that is on node `source` to node `dest`."""
     pagelist = new_private_list("pagelist")
@@ -186,7 +185,7 @@ def migrate_to_node(k, mm, source, dest, flags):
     return err
 
 
-@mempolicy.function()
+@mempolicy.function(since="v2.6.16")
 def do_migrate_pages(k, mm, from_nodes, to_nodes, flags):
     """Move an mm's pages from `from_nodes` to `to_nodes`: pages not moved, or -errno."""
     busy = 0
@@ -215,7 +214,7 @@ def do_migrate_pages(k, mm, from_nodes, to_nodes, flags):
     return err if err < 0 else busy
 
 
-@mempolicy.function(syscall=True)
+@mempolicy.function(since="v2.6.16", syscall=True)
 def sys_migrate_pages(k, pid, old_nodes, new_nodes):
     """Move the pages of process `pid` (0 = the caller) from old to new nodes.
 
@@ -241,7 +240,7 @@ def sys_migrate_pages(k, pid, old_nodes, new_nodes):
     return err
 
 
-@mempolicy.function(static=True)
+@mempolicy.function(since="v2.6.16", static=True)
 def mpol_check_policy(k, mode, nodes):
     """0 if `nodes` suit `mode` (default: none; bind/interleave: some), else -EINVAL."""
     if mode == MPOL_DEFAULT:
@@ -251,7 +250,7 @@ def mpol_check_policy(k, mode, nodes):
     return 0
 
 
-@mempolicy.function(static=True)
+@mempolicy.function(since="v2.6.16", static=True)
 def mbind_range(k, vma, start, end, new):
     """Give every vma in [start, end) the new policy, splitting vmas at the ends."""
     mm = vma.vm_mm
@@ -266,7 +265,7 @@ def mbind_range(k, vma, start, end, new):
     return 0
 
 
-@mempolicy.function(syscall=True)
+@mempolicy.function(since="v2.6.16", syscall=True)
 def sys_mbind(k, start, length, mode, nodes, flags):
     """Set the policy of [start, start+len) and, with MPOL_MF_MOVE(_ALL), move its pages."""
     mm = k.current.mm

@@ -7,6 +7,8 @@ order, so this module reads as the file's history. Functions that move here
 unchanged are registered with `migrate.relink` (a move), not copied.
 """
 
+from errno import EAGAIN, EBUSY, EIO, ENODEV, ENOMEM, EPERM
+
 from ..include.asm_i386 import pgtable as pg
 from ..include.linux.list import list_add_tail, list_move
 from ..include.linux.mm import (PageAnon, get_page, page_index, page_mapcount, page_mapped,
@@ -22,12 +24,12 @@ from ..include.linux.sched import PF_SWAPWRITE
 from ..include.linux.spinlock import spin_lock, spin_unlock
 from ..include.linux.swap import PAGE_ACTIVATE, PAGE_CLEAN, PAGE_KEEP, PAGE_SUCCESS
 from ..errors import KernelBug
+from ..fs import buffer  # noqa: F401  (registers the versions that migrate.relink moves here)
 from ..kbuild import kfile
 from ..sched import Point
+from . import mempolicy, vmscan  # noqa: F401  (the same)
 
 migrate = kfile("mm/migrate.c")
-
-EPERM, EIO, ENOMEM, EAGAIN, EBUSY, ENODEV = 1, 5, 12, 11, 16, 19
 
 
 # === reorg (b20a3503, 2.6.17): the file is created ================================

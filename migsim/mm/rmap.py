@@ -23,7 +23,7 @@ rmap = kfile("mm/rmap.c")
 
 # --- anon_vma lists ---------------------------------------------------------
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def anon_vma_prepare(k, vma):
     """Give `vma` an anon_vma before its first anonymous page (0, or -ENOMEM)."""
     if vma.anon_vma is None:
@@ -33,14 +33,14 @@ def anon_vma_prepare(k, vma):
     return 0
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def __anon_vma_link(k, vma):
     """Link a new vma (split or merged) into its anon_vma; caller holds the lock."""
     if vma.anon_vma is not None:
         vma.anon_vma.head.insert(0, vma)        # list_add: at the head
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def anon_vma_link(k, vma):
     """Link a forked child's vma into the parent's anon_vma (at the head)."""
     anon_vma = vma.anon_vma
@@ -50,7 +50,7 @@ def anon_vma_link(k, vma):
         spin_unlock(anon_vma.lock)
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def anon_vma_unlink(k, vma):
     """Take a vma off its anon_vma (the anon_vma goes when its list is empty)."""
     anon_vma = vma.anon_vma
@@ -63,7 +63,7 @@ def anon_vma_unlink(k, vma):
 
 # --- adding and removing mappings --------------------------------------------
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def page_add_new_anon_rmap(k, page, vma, address):
     """First mapping of a new anonymous page."""
     page._mapcount = 0
@@ -71,7 +71,7 @@ def page_add_new_anon_rmap(k, page, vma, address):
     page.index = ((address - vma.vm_start) >> pg.PAGE_SHIFT) + vma.vm_pgoff
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def page_add_anon_rmap(k, page, vma, address):
     """One more pte maps an anonymous page (swap-in, remove_from_swap)."""
     page._mapcount += 1
@@ -80,12 +80,12 @@ def page_add_anon_rmap(k, page, vma, address):
         page.index = ((address - vma.vm_start) >> pg.PAGE_SHIFT) + vma.vm_pgoff
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def page_add_file_rmap(k, page):
     page._mapcount += 1
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def page_remove_rmap(k, page):
     """One pte less; the anon mapping stays until the page is freed."""
     page._mapcount -= 1
@@ -106,7 +106,7 @@ def rmap_lock(page):
     return page.mapping.lock if PageAnon(page) else page.mapping.i_mmap_lock
 
 
-@rmap.function(static=True)
+@rmap.function(since="v2.6.16", static=True)
 def page_referenced_one(k, page, vma):
     """1 if `vma` maps `page` with a young pte (which is made old)."""
     address = vma_address(page, vma)
@@ -120,7 +120,7 @@ def page_referenced_one(k, page, vma):
     return 0
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def page_referenced(k, page, is_locked):
     """How many references (young ptes, PG_referenced) the page had; clears them."""
     referenced = 1 if TestClearPageReferenced(page) else 0
@@ -138,7 +138,7 @@ def page_referenced(k, page, is_locked):
     return referenced
 
 
-@rmap.function(static=True)
+@rmap.function(since="v2.6.16", static=True)
 def try_to_unmap_one(k, page, vma, ignore_refs):
     """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte)."""
     address = vma_address(page, vma)
@@ -176,7 +176,7 @@ def try_to_unmap_one(k, page, vma, ignore_refs):
     return SWAP_AGAIN
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def try_to_unmap(k, page, ignore_refs):
     """Unmap a locked page from every pte: SWAP_SUCCESS, SWAP_AGAIN or SWAP_FAIL."""
     if not PageLocked(page):
@@ -195,7 +195,7 @@ def try_to_unmap(k, page, ignore_refs):
     return ret
 
 
-@rmap.function(export=True)
+@rmap.function(since="v2.6.16", export=True)
 def remove_from_swap(k, page):
     """Turn the swap ptes that point at `page`'s swap entry back into real ptes.
 

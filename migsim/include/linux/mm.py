@@ -7,7 +7,8 @@ the plain count (page_count(page) == page._count), as from 2.6.17 on.
 """
 
 from ...errors import BadPageState, KernelBug
-from .page_flags import (ClearPageActive, PageLRU, PageSwapCache, format_flags, PG_BITS)
+from ..asm_i386.pgtable import PAGE_SHIFT
+from .page_flags import (ClearPageActive, PageLRU, PagePrivate, PageSwapCache, format_flags, PG_BITS)
 
 VM_READ = 0x1
 VM_WRITE = 0x2
@@ -138,7 +139,6 @@ def page_to_nid(page):
 
 
 def page_has_buffers(page):
-    from .page_flags import PagePrivate
     return PagePrivate(page)
 
 
@@ -176,7 +176,6 @@ class VMA:
 
 def vma_address(page, vma):
     """The user address at which `vma` would map `page` (-1 if outside)."""
-    from ..asm_i386.pgtable import PAGE_SHIFT
     address = vma.vm_start + ((page.index - vma.vm_pgoff) << PAGE_SHIFT)
     if address < vma.vm_start or address >= vma.vm_end:
         return -1

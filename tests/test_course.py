@@ -9,6 +9,7 @@ clearing, a stale badge refused.
 """
 
 import importlib.util
+import os
 import textwrap
 from pathlib import Path
 
@@ -151,6 +152,20 @@ assert f(2) == 3
 """
 
 
+def kernels_of_this_process():
+    """Pids of the ipykernel processes this process started and that still run."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid() and b"ipykernel" in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def write_source(root, folder, body, badge=None):
     md = root / folder / "99-test.md"
     md.parent.mkdir(parents=True, exist_ok=True)
@@ -169,6 +184,7 @@ def test_building_twice_gives_the_same_bytes_and_no_widget_model_ids(tmp_path):
     assert list(widget.data) == ["text/plain"] and "IntSlider" in widget.data["text/plain"]
     assert nb.cells[3].metadata.tags == ["nbval-ignore-output"]
     assert "execution" not in nb.cells[1].metadata and "version" not in nb.metadata.language_info
+    assert kernels_of_this_process() == []                     # each build shut its kernel down
 
 
 def test_cell_ids_come_from_content_so_an_edit_changes_only_its_cell(tmp_path):

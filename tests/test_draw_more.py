@@ -277,6 +277,20 @@ def test_machine_picture_updated_in_place_renders_like_a_fresh_one():
     assert live.png() == draw.MachinePicture(k).png() != first
 
 
+def test_machine_picture_redrawn_only_where_it_changed_renders_like_a_fresh_one_at_every_state():
+    k, ctx = scenarios.FORK_RACE.build("swapless-core")
+    live = draw.MachinePicture(k, dpi=75)
+    compared = 0
+    for i, label in enumerate(expand("M60F11M27")):
+        k.task(label).step()
+        changed = live.update(k)
+        png = live.png()                                      # a partial redraw after every step
+        if changed and i % 3 == 0:
+            assert png == draw.MachinePicture(k, dpi=75).png(), f"step {i}"
+            compared += 1
+    assert compared >= 10
+
+
 def test_machine_picture_is_not_redrawn_when_nothing_visible_changed():
     k, ctx = scenarios.FORK_RACE.build("swapless-core")
     live = draw.MachinePicture(k)

@@ -98,14 +98,14 @@ def read_source(md):
 def _kernel_manager():
     """A kernel of this interpreter (not whatever `python3` kernelspec is first on the path)."""
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
 
     class CurrentEnv(KernelSpecManager):
         def get_kernel_spec(self, kernel_name):
             return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                               display_name="Python 3", language="python", resource_dir=str(ROOT))
 
-    return KernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnv())
+    return AsyncKernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnv())
 
 
 def execute(nb, folder, timeout):
@@ -115,7 +115,7 @@ def execute(nb, folder, timeout):
     client = NotebookClient(nb, km=_kernel_manager(), timeout=timeout, record_timing=False,
                             store_widget_state=False, coalesce_streams=True,
                             resources={"metadata": {"path": str(folder)}})
-    client.execute()
+    client.execute(cleanup_kc=True)           # a kernel manager passed in is not shut down by default
     return normalize(nb)
 
 

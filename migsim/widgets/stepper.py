@@ -12,6 +12,10 @@ def _esc(text):
     return html.escape(str(text))
 
 
+# The machine picture at about the size a laptop screen shows it (1:1, not scaled down by the browser):
+# fewer pixels to encode and send at every step.
+MACHINE_DPI = 75
+
 # Text lines at reading height rather than at the widgets' row height (28px a line), so the status
 # fits with the picture on a laptop screen; a task's status line sits beside its button.
 _CSS = """<style>
@@ -253,7 +257,7 @@ class Stepper:
         rec, kind = self.rec, self.picture.value
         if kind == "machine":
             if self._machine is None:
-                self._machine = draw.MachinePicture(rec.k)
+                self._machine = draw.MachinePicture(rec.k, dpi=MACHINE_DPI)
             self._machine.update(rec.k)
             png = self._machine.png()
         else:

@@ -33,7 +33,7 @@ def migrate(k, pid, old=(0,), new=(1,)):
 def moved(k, p, addr, data, ret):
     """The page at `addr` of `p` is on node 1 and reads `data`, and nothing was left behind."""
     expect(ret == 0, "sys_migrate_pages to return 0 (every page moved)", repr(ret))
-    page = k.page(p, addr)
+    page = k.page(p, addr, default=None)
     node = page.node if page is not None else None
     if page is None:                     # unmapped by the migration: the next touch maps it again
         p.read(addr, 1)

@@ -227,9 +227,9 @@ def test_grading_changes_no_registry_and_no_later_kernel():
         grade("02.1", migrate_pages=fn)
     grade("02.2", setup=answer(SOLUTION["find_setup"], "setup"))
     assert snapshot() == before
-    k = migsim.Kernel(at="unexport-swap-page")
+    k = migsim.Kernel(at="fixups")
     assert type(k).migrate_pages is registered("v2.6.16")
-    assert scenarios.shows_bug(scenarios.DIRTY_FALLBACK, scenarios.run(scenarios.DIRTY_FALLBACK, "unexport-swap-page"))
+    assert scenarios.shows_bug(scenarios.DIRTY_FALLBACK, scenarios.run(scenarios.DIRTY_FALLBACK, "fixups"))
 
 
 def test_bad_use_of_grade_is_a_migsim_error():
@@ -260,7 +260,7 @@ def setup_source(body):
 def test_the_untouched_find_exercise_fails_with_a_helpful_line():
     v = grade("02.2", setup=answer(STUDENT["find_setup"], "setup"))
     assert not v.passed and v.score == 0
-    assert one_line(v).startswith("Exercise 02.2: at unexport-swap-page: not answered yet")
+    assert one_line(v).startswith("Exercise 02.2: at fixups: not answered yet")
 
 
 def test_the_find_solution_passes():
@@ -298,7 +298,7 @@ def test_differently_written_setups_pass():
 
 def test_a_setup_that_loops_or_raises_gets_a_verdict():
     v = grade("02.2", setup=answer(setup_source("while True:\n    pass"), "setup"))
-    assert one_line(v).startswith("Exercise 02.2: at unexport-swap-page: stopped: your code ran more than")
+    assert one_line(v).startswith("Exercise 02.2: at fixups: stopped: your code ran more than")
     v = grade("02.2", setup=answer(setup_source("k.spawn(42)"), "setup"))
     assert "MigsimError: bad comm (process name): 42" in one_line(v) and "line 2 of your cell, in setup" in v.message
 

@@ -27,9 +27,8 @@ build = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(build)
 
 SUITE = [sys.executable, "-m", "pytest", "-q"]
-# The README's fast loop: two workers, each notebook kept on one (nbval needs its cells in order).
-FAST = SUITE + ["-n", "2", "--dist", "loadfile", "--ignore", "tests/test_browser.py",
-                "--ignore", "tests/test_nbgrader.py"]
+# The README's fast loop (pyproject's addopts spread it over the cores; MIGSIM_EXAMPLES set in fast()).
+FAST = SUITE + ["--ignore", "tests/test_browser.py", "--ignore", "tests/test_nbgrader.py"]
 
 
 def time_notebook(md, timeout=60):
@@ -47,10 +46,10 @@ def time_notebook(md, timeout=60):
     return time.perf_counter() - t0, max(cells, default=(0.0, -1, ""))
 
 
-def time_command(cmd):
+def time_command(cmd, **extra_env):
     """(seconds, exit status, the last line it printed) of a command run from the checkout."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")]
-                                                                        if p]), MPLBACKEND="Agg")
+                                                                        if p]), MPLBACKEND="Agg", **extra_env)
     t0 = time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     lines = done.stdout.strip().splitlines()
@@ -68,9 +67,10 @@ def main(argv=None):
         total, (cell, index, line) = time_notebook(md)
         print(f"{str(md.relative_to(ROOT)):40} {total:6.1f} s  {cell:5.2f} s (cell {index}: {line[:40]})",
               flush=True)
-    for wanted, name, cmd in ((args.fast, "fast loop", FAST), (args.suite, "test command", SUITE)):
+    for wanted, name, cmd, env in ((args.fast, "fast loop", FAST, {"MIGSIM_EXAMPLES": "150"}),
+                                   (args.suite, "test command", SUITE, {})):
         if wanted:
-            seconds, status, last = time_command(cmd)
+            seconds, status, last = time_command(cmd, **env)
             print(f"{name} ({' '.join(['python'] + cmd[1:])}): {seconds:.0f} s, exit {status}: {last}",
                   flush=True)
     return 0

@@ -2,6 +2,7 @@
 
     python tools/build_site.py                   # into build/site
     python tools/build_site.py --out DIR         # elsewhere
+    python tools/build_site.py --extra tests/browser/lite-swapless.ipynb   # ship more notebooks (the test's)
     python -m http.server 8000 --bind 127.0.0.1 --directory build/site     # then open it
 
 The site holds everything it needs: the JupyterLite app, Pyodide 0.27.7 with the
@@ -245,16 +246,22 @@ def for_the_browser(nb):
     return nb
 
 
-def contents(dest):
-    """The notebooks of NOTEBOOK_DIRS, changed for the browser, under `dest`; their relative paths."""
+def contents(dest, extra=()):
+    """The notebooks of NOTEBOOK_DIRS and `extra`, changed for the browser, under `dest`; their paths."""
+    paths = [p for d in NOTEBOOK_DIRS for p in sorted((ROOT / d).glob("*.ipynb"))]
+    for p in extra:
+        p = Path(p).resolve()
+        if p.suffix != ".ipynb" or not p.is_file() or not p.is_relative_to(ROOT):
+            raise BuildError(f"--extra {p}: expected a notebook (.ipynb) inside {ROOT}")
+        paths.append(p)
     shipped = []
-    for d in NOTEBOOK_DIRS:
-        for path in sorted((ROOT / d).glob("*.ipynb")):
-            target = dest / d / path.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nb = for_the_browser(json.loads(path.read_text(encoding="utf-8")))
-            target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-            shipped.append(f"{d}/{path.name}")
+    for path in paths:
+        rel = path.relative_to(ROOT).as_posix()
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nb = for_the_browser(json.loads(path.read_text(encoding="utf-8")))
+        target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        shipped.append(rel)
     if not shipped:
         raise BuildError(f"no notebook in {', '.join(NOTEBOOK_DIRS)}: nothing to ship")
     return shipped
@@ -274,7 +281,7 @@ def check_site(out, pins):
         raise BuildError(f"the site's wheel index lacks {sorted(missing)}")
 
 
-def build(out):
+def build(out, extra=()):
     started = time.perf_counter()
     pins = tomllib.loads(PINS.read_text())
     cache = WORK / "cache"
@@ -290,7 +297,7 @@ def build(out):
     for w in served:
         os.link(w, lite / "wheels" / w.name)
     wheel = course_wheel(bindir, lite / "wheels")
-    shipped = contents(lite / "content")
+    shipped = contents(lite / "content", extra)
     (lite / "jupyter-lite.json").write_text(json.dumps(LITE_CONFIG, indent=1))
     (lite / "overrides.json").write_text(json.dumps(OVERRIDES, indent=1))
 
@@ -309,7 +316,10 @@ def build(out):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "site", help="output folder (replaced)")
-    build(parser.parse_args(argv).out)
+    parser.add_argument("--extra", action="append", default=[], metavar="NOTEBOOK",
+                        help="ship this notebook too, at its path in the repository (repeatable)")
+    args = parser.parse_args(argv)
+    build(args.out, args.extra)
 
 
 if __name__ == "__main__":

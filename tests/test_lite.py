@@ -68,6 +68,7 @@ class Page:
 
 PAGES = [   # add a chapter here when it ships (a swapless chapter replaces the test's own notebook)
     Page("notebooks/00-the-machine.ipynb", stepper=True),
+    Page("notebooks/02-the-dirty-page.ipynb", stepper=True),
     Page("tests/browser/lite-swapless.ipynb", stepper=True),
     Page("exercises/02-the-dirty-page.ipynb", answers="solutions/02-the-dirty-page.ipynb"),
 ]
@@ -194,20 +195,17 @@ RUN_ALL = """async () => {
   const app = window.jupyterapp;
   await app.commands.execute('notebook:run-all-cells');
   const nb = app.shell.currentWidget;
+  const code = nb.content.widgets.filter(c => c.model.type === 'code');
+  const errors = () => code.flatMap((c, i) => c.model.outputs.toJSON().filter(o => o.output_type === 'error')
+      .map(o => `code cell ${i + 1}: ${o.ename}: ${o.evalue}`));
+  const pending = () => code.filter(c => c.model.executionCount === null || c.promptNode.textContent.includes('*'));
   const t0 = performance.now();
-  const pending = () => nb.content.widgets.filter(c => c.model.type === 'code' &&
-      (c.model.executionCount === null || c.promptNode.textContent.includes('*')));
-  while (pending().length || nb.sessionContext.session.kernel.status !== 'idle') {
+  // Run All stops at a cell that raised: then the cells after it never run
+  while ((pending().length && !errors().length) || nb.sessionContext.session.kernel.status !== 'idle') {
     if (performance.now() - t0 > %d) throw new Error(pending().length + ' cells did not run');
     await new Promise(r => setTimeout(r, 200));
   }
-  const errors = [];
-  nb.content.widgets.forEach((c, i) => {
-    if (c.model.type !== 'code') return;
-    for (const o of c.model.outputs.toJSON())
-      if (o.output_type === 'error') errors.push(`cell ${i}: ${o.ename}: ${o.evalue}`);
-  });
-  return {cells: nb.content.widgets.filter(c => c.model.type === 'code').length, errors};
+  return {cells: code.length, errors: errors(), pending: pending().length};
 }""" % (CELLS_S * 1000)
 
 
@@ -239,7 +237,7 @@ def click_stepper(page):
     stepper.scroll_into_view_if_needed()
 
 
-@pytest.mark.parametrize("case", PAGES, ids=[Path(c.path).stem for c in PAGES])
+@pytest.mark.parametrize("case", PAGES, ids=[c.path.removesuffix(".ipynb") for c in PAGES])
 def test_notebook_runs_in_the_browser(site_url, case, tmp_path):
     if not (SITE / "files" / case.path).exists():
         pytest.skip(f"{case.path} is not in the site at {SITE} (build it with `{BUILD}`)")
@@ -269,7 +267,7 @@ def test_notebook_runs_in_the_browser(site_url, case, tmp_path):
         result = page.evaluate(RUN_ALL)
         times["all cells ran"] = time.perf_counter() - t0
         ARTIFACTS.mkdir(exist_ok=True)
-        shot = ARTIFACTS / f"lite-{Path(case.path).stem}.png"
+        shot = ARTIFACTS / f"lite-{case.path.removesuffix('.ipynb').replace('/', '-')}.png"
         try:
             assert result["errors"] == [], f"cells raised in the browser: {result['errors']}\n" + \
                 "\n".join(console[-30:])
@@ -277,9 +275,11 @@ def test_notebook_runs_in_the_browser(site_url, case, tmp_path):
                 t1 = time.perf_counter()
                 click_stepper(page)
                 times["stepper clicks"] = time.perf_counter() - t1
-            if answers:        # each grader cell printed its verdict; none raised (checked above)
+            assert result["pending"] == 0, f"{result['pending']} code cells did not run"
+            if answers:        # each grader cell printed its verdict and asserted it passed (no error above)
                 texts = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output").all_inner_texts()
-                assert sum("passed" in t.lower() or "pass" in t.lower() for t in texts) >= len(answers), texts
+                verdicts = [t for t in texts if re.match(r"Exercise \S+: correct", t)]
+                assert len(verdicts) >= len(answers), texts
         finally:
             page.screenshot(path=str(shot))
             context.close()

@@ -64,13 +64,15 @@ class Page:
     path: str                     # as shipped: its path in the repository
     stepper: bool = False         # click the first stepper's buttons
     answers: str = ""             # a solutions notebook whose answers fill the exercise's answer cells
+    looping: str = ""             # code run afterwards that grades an endless loop: it must be stopped
 
 
 PAGES = [   # add a chapter here when it ships (a swapless chapter replaces the test's own notebook)
     Page("notebooks/00-the-machine.ipynb", stepper=True),
     Page("notebooks/02-the-dirty-page.ipynb", stepper=True),
     Page("tests/browser/lite-swapless.ipynb", stepper=True),
-    Page("exercises/02-the-dirty-page.ipynb", answers="solutions/02-the-dirty-page.ipynb"),
+    Page("exercises/02-the-dirty-page.ipynb", answers="solutions/02-the-dirty-page.ipynb",
+         looping="def setup(k):\n    while True:\n        pass\nprint(grade('02.2', setup=setup))"),
 ]
 
 
@@ -209,6 +211,19 @@ RUN_ALL = """async () => {
 }""" % (CELLS_S * 1000)
 
 
+EXECUTE = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({code});
+  let out = '';
+  future.onIOPub = m => {
+    if (m.header.msg_type === 'stream') out += m.content.text;
+    if (m.header.msg_type === 'error') out += m.content.ename + ': ' + m.content.evalue;
+  };
+  await future.done;
+  return out;
+}"""
+
+
 def click_stepper(page):
     """Step the first stepper forward (and back, where it has a past); its state line must follow."""
     stepper = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .migsim-stepper").first
@@ -280,6 +295,11 @@ def test_notebook_runs_in_the_browser(site_url, case, tmp_path):
                 texts = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output").all_inner_texts()
                 verdicts = [t for t in texts if re.match(r"Exercise \S+: correct", t)]
                 assert len(verdicts) >= len(answers), texts
+            if case.looping:   # no signal in Pyodide: the grader's step budget stops the loop
+                t1 = time.perf_counter()
+                said = page.evaluate(EXECUTE, case.looping)
+                times["looping answer stopped"] = time.perf_counter() - t1
+                assert "stopped: your code ran more than" in said, said
         finally:
             page.screenshot(path=str(shot))
             context.close()

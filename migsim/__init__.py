@@ -15,8 +15,8 @@ from . import series
 from .errors import (BadPageState, Deadlock, KernelBug, MemoryCorruption, MigsimError, OutOfMemory,
                      SegmentationFault, TaskError, UnknownStep, WouldBlock)
 from .machine import Kernel
-from .mm.mempolicy import (MPOL_BIND, MPOL_DEFAULT, MPOL_INTERLEAVE, MPOL_MF_MOVE,
-                           MPOL_MF_MOVE_ALL, MPOL_MF_STRICT, MPOL_PREFERRED)
+from .include.linux.mempolicy import (MPOL_BIND, MPOL_DEFAULT, MPOL_INTERLEAVE, MPOL_MF_MOVE,
+                                      MPOL_MF_MOVE_ALL, MPOL_MF_STRICT, MPOL_PREFERRED)
 
 __version__ = "0.1.0"
 

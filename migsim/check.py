@@ -19,12 +19,12 @@ from collections import Counter
 
 from .errors import BadPageState, MemoryCorruption
 from .include.asm_i386 import pgtable as pg
+from .include.asm_i386.pgtable import ZERO_PAGE
 from .include.linux.buffer_head import page_buffers
 from .include.linux.mm import VM_SHARED
 from .include.linux.page_flags import PageLRU, PageLocked, PagePrivate, PageSwapCache
 from .include.linux.pgtable_walk import ptes_in_range
 from .include.linux.swapops import pte_to_swp_entry, swp_entry, swp_offset, swp_type
-from .process import ZERO_PAGE
 
 
 def check(k, cow=False):

@@ -10,7 +10,8 @@ lives in and the series step it arrived at::
 
 A later patch registers a whole new version (possibly in another kernel file,
 which is how the reorg's moves are told apart from edits); nothing inside a
-function body asks which step is being built. `build(step)` collects, for
+function body asks which step is being built. This module is the registry
+only: `machine.build(step)` imports every kernel module and collects, for
 each name, the newest version at that step into a class whose methods are
 those functions: kernel code calls every kernel function as ``k.name(...)``,
 so a replaced function takes effect everywhere.
@@ -19,26 +20,15 @@ Functions that may sleep are generators; their callers write ``yield from``
 (the simulator's ``might_sleep()``): that is where the CPU may change.
 """
 
-import functools
-import importlib
+import difflib
 import inspect
 import itertools
 import re
 import textwrap
+import types
 
 from . import steps
-from .errors import UnknownStep
-
-# Every module that holds kernel code, in the order the build imports them.
-KERNEL_MODULES = (
-    "migsim.include.linux.swap", "migsim.mm.page_alloc", "migsim.mm.swap",
-    "migsim.mm.filemap", "migsim.mm.page_writeback", "migsim.mm.page_io",
-    "migsim.mm.memory", "migsim.mm.rmap", "migsim.mm.mmap",
-    "migsim.mm.mprotect", "migsim.mm.swap_state", "migsim.mm.swapfile",
-    "migsim.mm.vmscan", "migsim.mm.mempolicy", "migsim.kernel.fork",
-    "migsim.kernel.exit", "migsim.fs.buffer", "migsim.fs.ext2",
-    "migsim.fs.listfs", "migsim.mm.migrate", "migsim.kernel.module",
-)
+from .errors import MigsimError, UnknownStep, bad_value
 
 _order = itertools.count()
 REGISTRY = {}  # name -> [Version, ...] in registration order
@@ -92,8 +82,8 @@ class KFile:
     def __init__(self, path):
         self.path = path
 
-    def function(self, since=steps.IDS[0], export=False, syscall=False, static=False):
-        """Decorator: register a new version of a kernel function."""
+    def function(self, *, since, export=False, syscall=False, static=False):
+        """Decorator: register a new version of a kernel function, in force from step `since`."""
         def register(fn):
             kind = "syscall" if syscall else "function"
             REGISTRY.setdefault(fn.__name__, []).append(
@@ -104,13 +94,16 @@ class KFile:
     def relink(self, name, since, export=None, static=None):
         """A patch that changes only how `name` links (its export, its static)."""
         prev = active(name, steps.INDEX[since] - 1)
+        if prev is None:
+            raise MigsimError(f"{self.path}: relink {name} at {since}: no earlier version is registered "
+                              f"(import the module that registers it)")
         REGISTRY[name].append(Version(
             name, self.path, since, prev.kind, prev.obj,
             prev.exported if export is None else export,
             prev.static if static is None else static))
 
-    def const(self, name, value, since=steps.IDS[0]):
-        """Register a new value of a kernel constant (a #define)."""
+    def const(self, name, value, *, since):
+        """Register a new value of a kernel constant (a #define), in force from step `since`."""
         REGISTRY.setdefault(name, []).append(Version(name, self.path, since, "const", value))
         return value
 
@@ -128,16 +121,12 @@ def kfile(path):
     return KFile(path)
 
 
-def load_all():
-    """Import every kernel module so that the registry is complete."""
-    for name in KERNEL_MODULES:
-        importlib.import_module(name)
-
-
 def step_index(at):
-    """The index of step `at`, or UnknownStep naming the valid ids."""
+    """The index of step `at`, or UnknownStep with the closest ids ("did you mean") and all of them."""
     if not isinstance(at, str) or at not in steps.INDEX:
-        raise UnknownStep(f"unknown step {at!r}: expected one of {', '.join(steps.IDS)}")
+        near = difflib.get_close_matches(at, steps.IDS, n=3, cutoff=0.5) if isinstance(at, str) else []
+        hint = f"did you mean {' or '.join(map(repr, near))}? " if near else ""
+        raise UnknownStep(f"unknown step {at!r}: {hint}expected one of {', '.join(steps.IDS)}")
     return steps.INDEX[at]
 
 
@@ -181,50 +170,73 @@ def file_items(path, index):
     return placed + [n for n in names if n not in placed]
 
 
-_CALL = re.compile(r"\bk\.([A-Za-z_][A-Za-z0-9_]*)\(")
+def patch_versions(at, patch):
+    """The Versions a patch puts in force at step `at`: {name: Version}, checked.
 
-
-def _undefined_references(ns, base):
-    """'file: fn: undefined reference to `name'' for each call to a symbol this build lacks."""
-    out = []
-    for v in sorted(ns["SYMBOLS"].values(), key=lambda v: (v.kfile, v.name)):
-        if v.kind not in ("function", "syscall"):
+    `patch` maps kernel symbols in force at `at` to functions that replace
+    them; a key written "+name" adds a helper the kernel does not have at
+    that step. A replacement takes the kernel first like every kernel
+    function, has the registered version's other parameters (names, kinds,
+    defaults), and may sleep (be a generator) only where the registered
+    version does. Anything else is a MigsimError naming the entry; the
+    registry is never touched.
+    """
+    index = step_index(at)
+    if not isinstance(patch, dict):
+        raise bad_value("patch", patch, "a dict {kernel function name: function}")
+    found = symbols(index)
+    out = {}
+    for key, fn in patch.items():
+        added = isinstance(key, str) and key.startswith("+")
+        name = key[1:] if added else key
+        if not isinstance(name, str) or not name.isidentifier():
+            raise bad_value("patch key", key, 'a kernel function name (or "+name" for a new helper)')
+        if not isinstance(fn, types.FunctionType):
+            raise _bad(key, fn, "a Python function (def or lambda) taking the kernel first")
+        old = found.get(name)
+        if added:
+            if old is not None:
+                raise bad_value("patch key", key, f"a name the kernel lacks at {at} ({name} is a kernel "
+                                                  f"{old.kind} there: patch it as {name!r})")
+            _check_params(key, fn, None)
+            elsewhere = [v.kfile for v in REGISTRY.get(name, ())]   # a helper a later step adds
+            out[name] = Version(name, elsewhere[-1] if elsewhere else "patch", at, "function", fn)
             continue
-        for called in sorted(set(_CALL.findall(v.text()))):
-            if called not in ns and not hasattr(base, called):
-                out.append(f"{v.kfile}: {v.name}: undefined reference to `{called}'")
+        if old is None:
+            near = difflib.get_close_matches(name, found, n=3)
+            hint = f"did you mean {', '.join(near)}? " if near else ""
+            raise bad_value("patch key", key, f"a kernel function at {at}; {hint}"
+                                              f'a new helper is written "+{name}"')
+        if old.kind not in ("function", "syscall"):
+            raise bad_value("patch key", key, f"a kernel function ({name} is a {old.kind} at {at})")
+        _check_params(key, fn, old.obj)
+        if inspect.isgeneratorfunction(fn) and not inspect.isgeneratorfunction(old.obj):
+            raise _bad(key, fn, f"a plain function: {name} does not sleep at {at}, "
+                                f"its callers call it without yield from")
+        out[name] = Version(name, old.kfile, at, old.kind, fn, old.exported, old.static)
     return out
 
 
-def _undefined(name, warning):
-    """What a call to a missing symbol does in a tree that would not have linked: oops."""
-    def undefined(k, *args, **kwargs):
-        from .errors import KernelBug
-        raise KernelBug(f"{warning} (this tree does not link; the simulator built it anyway)")
-    undefined.__name__ = name
-    return undefined
+def _check_params(key, fn, registered):
+    """MigsimError unless `fn` takes the kernel first and then `registered`'s parameters."""
+    params = list(inspect.signature(fn).parameters.values())
+    if not params or params[0].kind not in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
+        raise _bad(key, fn, "a function whose first parameter is the kernel (k)")
+    if registered is None:
+        return
+    want = list(inspect.signature(registered).parameters.values())
+    shape = [(p.name, p.kind, p.default) for p in params[1:]]
+    if shape != [(p.name, p.kind, p.default) for p in want[1:]]:
+        raise _bad(key, fn, f"the parameters of {registered.__name__}{inspect.signature(registered)}")
 
 
-@functools.cache
-def build(at):
-    """The Kernel class at step `at`: kernel functions become its methods."""
-    from .machine import Kernel, syscall_entry  # the base class and syscall wrapper
+def _bad(key, fn, expected):
+    """A MigsimError for patch entry `key`, naming the function without its address."""
+    if isinstance(fn, types.FunctionType):
+        what = f"function {fn.__qualname__}{inspect.signature(fn)}"
+    else:
+        what = repr(fn) if len(repr(fn)) <= 60 else repr(fn)[:57] + "..."
+    return MigsimError(f"bad patch[{key!r}]: {what} (expected {expected})")
 
-    load_all()
-    index = step_index(at)
-    ns = {"STEP": steps.STEPS[index], "EXPORTS": frozenset()}
-    exports = set()
-    for name, v in symbols(index).items():
-        if v.kind == "syscall":
-            ns[name] = syscall_entry(v.obj)
-        else:
-            ns[name] = v.obj
-        if v.exported:
-            exports.add(name)
-    ns["EXPORTS"] = frozenset(exports)
-    ns["SYMBOLS"] = symbols(index)
-    ns["BUILD_WARNINGS"] = tuple(_undefined_references(ns, Kernel))
-    for warning in ns["BUILD_WARNINGS"]:
-        name = warning.rsplit("`", 1)[1].rstrip("'")
-        ns.setdefault(name, _undefined(name, warning))
-    return type(f"Kernel_{at.replace('.', '_').replace('-', '_')}", (Kernel,), ns)
+
+_CALL = re.compile(r"\bk\.([A-Za-z_][A-Za-z0-9_]*)\(")

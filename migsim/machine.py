@@ -1,24 +1,49 @@
 """The simulated machine: `Kernel`, built at a step of the series.
 
 ``migsim.Kernel(at=...)`` returns an instance of the class that
-`kbuild.build` made for that step: the kernel functions of that step are its
+`build` made for that step: the kernel functions of that step are its
 methods, and this base class adds the machine's state and the public face
 (spawn, create_file, syscalls, pte/page views, check, dump, tasks).
 """
 
+import functools
+import importlib
+import inspect
+import pkgutil
 import random
+import types
 
-from . import kbuild, steps
-from .errors import (Deadlock, MigsimError, TaskError, bad_value, check_int)
+from . import kbuild, steps, uapi
+from .check import check
+from .errors import (Deadlock, KernelBug, MigsimError, TaskError, bad_value, check_int)
+from .fs.ext2 import EXT2
+from .fs.listfs import LISTFS
 from .include.asm_i386 import pgtable as pg
 from .include.linux.fs import AddressSpace, Inode
 from .include.linux.mmzone import Zone
 from .include.linux.pgtable_walk import get_pte
-from .include.linux.sched import CAP_SYS_ADMIN, CAP_SYS_NICE
+from .include.linux.sched import CAP_SYS_ADMIN, CAP_SYS_NICE, MM
 from .include.linux.spinlock import SpinLock
 from .include.linux.swap import SwapInfoArray
+from .mm.swap_state import swap_aops
+from .process import Process
 from .sched import Task, parse, ready, replay
-from . import uapi
+from .views import PteView, dump, page_behind
+
+
+def _kernel_modules():
+    """Every module of the kernel tree (mm/, kernel/, fs/, include/), found on disk."""
+    found = []
+    for package in (importlib.import_module(f"{__package__}.{sub}") for sub in ("fs", "include", "kernel", "mm")):
+        found += [m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
+                  if not m.ispkg]
+    return tuple(sorted(found))
+
+
+# Importing a kernel module registers its functions: after this, the registry is complete.
+KERNEL_MODULES = _kernel_modules()
+for _name in KERNEL_MODULES:
+    importlib.import_module(_name)
 
 MAX_NODES = 8
 _RAISE = object()          # page(): no default given, so a missing page is an error
@@ -44,26 +69,31 @@ def syscall_entry(fn):
 class Kernel:
     """A small NUMA machine running the kernel at one step of the series.
 
-    ``Kernel(at="v2.6.16", nodes=2, frames_per_node=32, seed=2006)``.
+    ``Kernel(at="v2.6.16", nodes=2, frames_per_node=32, seed=2006)``;
+    ``Kernel(at=..., patch={"copy_one_pte": mine, "+helper": h})`` puts other
+    functions in place of the registered ones (`build_patched`).
     """
 
     STEP = None
     EXPORTS = frozenset()
     SYMBOLS = {}
+    UNDEFINED = ()         # (kfile, function, missing symbol) for each call the build cannot link
 
-    def __new__(cls, at=steps.LAST, *args, **kwargs):
+    PATCHED = ()
+
+    def __new__(cls, at=steps.LAST, *args, patch=None, **kwargs):
         if cls is Kernel:
             kbuild.step_index(at)             # UnknownStep for any bad id, even an unhashable one
-            cls = kbuild.build(at)
+            cls = build(at) if patch is None else build_patched(at, patch)
+        elif patch is not None:
+            raise bad_value("patch", patch, "None when building from a kernel class (use migsim.Kernel)")
         return object.__new__(cls)
 
-    def __init__(self, at=steps.LAST, nodes=2, frames_per_node=32, seed=2006):
+    def __init__(self, at=steps.LAST, nodes=2, frames_per_node=32, seed=2006, patch=None):
         kbuild.step_index(at)
         check_int("nodes", nodes, 1, MAX_NODES)
         check_int("frames_per_node", frames_per_node, 1, 1 << 20)
         check_int("seed", seed)
-        from .mm.swap_state import swap_aops
-        from .process import Process
         self.at, self.seed = at, seed
         self.rng = random.Random(seed)
         # Node n's frames start at pfn (n+1) * span, so a pfn shows its node: 0x1xxx, 0x2xxx ...
@@ -96,7 +126,6 @@ class Kernel:
         """The struct page of frame `pfn` (a kernel bug if there is none)."""
         nid, idx = divmod(pfn, self.node_span)
         if not 1 <= nid <= len(self.nodes) or idx >= self.nodes[nid - 1].nr_frames:
-            from .errors import KernelBug
             raise KernelBug(f"bad pfn 0x{pfn:x}", "include/asm-i386/page.h")
         return self.nodes[nid - 1].pages[idx]
 
@@ -170,7 +199,6 @@ class Kernel:
         if hasattr(func, "make_gen"):
             gen, current = func.make_gen(owner, *args, **kwargs)
         elif func.__name__ in self.SYMBOLS and self.SYMBOLS[func.__name__].kind == "function":
-            import inspect
             if not inspect.isgeneratorfunction(func):
                 raise bad_value("function to start", func.__name__, "a kernel function that may sleep (a generator)")
             gen, current = fn(*args, **kwargs), self.init
@@ -241,8 +269,6 @@ class Kernel:
 
     def spawn(self, comm, node=0, uid=1000):
         """A new process called `comm` with an empty address space, on `node`."""
-        from .include.linux.sched import MM
-        from .process import Process
         uapi.check_comm(comm)
         check_int("node", node, 0, len(self.nodes) - 1)
         check_int("uid", uid, 0, 65535)
@@ -259,8 +285,6 @@ class Kernel:
 
     def create_file(self, name, npages, fs="ext2"):
         """A file of `npages` pages on filesystem `fs` ("ext2" or "listfs"); each page starts with a label."""
-        from .fs.ext2 import EXT2
-        from .fs.listfs import LISTFS
         fstypes = {"ext2": EXT2, "listfs": LISTFS}
         if not isinstance(name, str) or not name or name in self.files:
             raise bad_value("file name", name, f"a new, non-empty name (existing: {sorted(self.files) or 'none'})")
@@ -288,7 +312,6 @@ class Kernel:
 
     def pte(self, p, addr):
         """The decoded pte that maps `addr` in process `p`."""
-        from .views import PteView
         self._check_proc_addr(p, addr)
         return PteView(get_pte(p.mm, addr & pg.PAGE_MASK), self)
 
@@ -299,7 +322,6 @@ class Kernel:
         present) this is a MigsimError saying why, unless a `default` is
         given: then that is returned (``k.page(p, a, default=None)``).
         """
-        from .views import page_behind
         self._check_proc_addr(p, addr)
         value = get_pte(p.mm, addr & pg.PAGE_MASK)
         page = page_behind(self, value)
@@ -311,7 +333,6 @@ class Kernel:
 
     def _no_page(self, p, addr, value):
         """Why no page is mapped at `addr` in `p`, and what was expected."""
-        from .views import PteView
         instead = "; k.page(p, addr, default=None) returns None instead"
         if not any(vma.vm_start <= addr < vma.vm_end for vma in p.mm.mmap):
             maps = ", ".join(vma.describe() for vma in p.mm.mmap) or "none"
@@ -321,7 +342,6 @@ class Kernel:
                 f"(expected a present pte; k.pte(p, addr) decodes it{instead})")
 
     def _check_proc_addr(self, p, addr):
-        from .process import Process
         if not isinstance(p, Process) or p.k is not self:
             raise bad_value("process", p, "a process of this kernel")
         if p.mm is None:
@@ -334,12 +354,10 @@ class Kernel:
         `cow=True` adds copy-on-write exclusivity (a private page mapped
         writable is mapped once).
         """
-        from .check import check
         check(self, cow=cow)
 
     def dump(self):
         """The whole machine as deterministic text."""
-        from .views import dump
         return dump(self)
 
     def __repr__(self):
@@ -352,3 +370,106 @@ class Kernel:
 def _short(v):
     s = repr(sorted(v)) if isinstance(v, (set, frozenset)) else repr(v)
     return s if len(s) <= 20 else s[:17] + "..."
+
+
+# --- building the Kernel class of a step ----------------------------------------
+
+def _undefined_references(syms, versions):
+    """((kfile, fn, name), ...) for each call in `versions` to a symbol that `syms` lacks."""
+    out = []
+    for v in versions:
+        if v.kind not in ("function", "syscall"):
+            continue
+        try:
+            text = v.text()
+        except (OSError, TypeError):            # a patched function typed where no source is kept
+            continue
+        out += [(v.kfile, v.name, called) for called in set(kbuild._CALL.findall(text))
+                if called not in syms and not hasattr(Kernel, called)]
+    return out
+
+
+def _warning(kfile, fn, name):
+    return f"{kfile}: {fn}: undefined reference to `{name}'"
+
+
+def _undefined(name, warning):
+    """What a call to a missing symbol does in a tree that would not have linked: oops."""
+    def undefined(k, *args, **kwargs):
+        raise KernelBug(f"{warning} (this tree does not link; the simulator built it anyway)")
+    undefined.__name__ = name
+    return undefined
+
+
+def _methods(syms, undefined):
+    """The class namespace for `syms`: each function as a method, syscalls behind their entry.
+
+    `undefined` are the calls to symbols the build lacks: each becomes a
+    build warning and a method that oopses.
+    """
+    ns = {name: syscall_entry(v.obj) if v.kind == "syscall" else v.obj for name, v in syms.items()}
+    ns["SYMBOLS"] = syms
+    ns["UNDEFINED"] = tuple(sorted(set(undefined)))
+    ns["BUILD_WARNINGS"] = tuple(_warning(*ref) for ref in ns["UNDEFINED"])
+    for ref in ns["UNDEFINED"]:
+        ns.setdefault(ref[2], _undefined(ref[2], _warning(*ref)))
+    return ns
+
+
+@functools.cache
+def build(at):
+    """The Kernel class at step `at`: kernel functions become its methods."""
+    index = kbuild.step_index(at)
+    syms = kbuild.symbols(index)
+    ns = _methods(syms, _undefined_references(syms, syms.values()))
+    ns["STEP"] = steps.STEPS[index]
+    ns["EXPORTS"] = frozenset(name for name, v in syms.items() if v.exported)
+    return type(f"Kernel_{at.replace('.', '_').replace('-', '_')}", (Kernel,), ns)
+
+
+def build_patched(at, patch):
+    """A Kernel class at step `at` with `patch`'s functions in place (see kbuild.patch_versions).
+
+    A subclass of the cached build: the registry and `build(at)` are not
+    touched, and each call makes a class of its own. Each function is
+    installed as a copy named for the symbol it stands for (so that tasks
+    and stacks name it like the registered one); a plain function in place
+    of one that sleeps becomes a generator with no scheduling point.
+    """
+    base = build(at)
+    patched = kbuild.patch_versions(at, patch)
+    for name, v in patched.items():
+        fn = _renamed(v.obj, name)
+        if v.kind in ("function", "syscall") and name in base.SYMBOLS \
+                and inspect.isgeneratorfunction(base.SYMBOLS[name].obj) and not inspect.isgeneratorfunction(fn):
+            fn = _never_sleeps(fn)
+        patched[name] = kbuild.Version(name, v.kfile, at, v.kind, fn, v.exported, v.static)
+    clash = sorted(n for n in patched if n not in base.SYMBOLS and hasattr(Kernel, n))
+    if clash:
+        raise bad_value("patch key", "+" + clash[0], "a name the Kernel class does not already use")
+    syms = {**base.SYMBOLS, **patched}
+    undefined = [ref for ref in base.UNDEFINED if ref[1] not in patched and ref[2] not in patched]
+    ns = _methods(patched, undefined + _undefined_references(syms, patched.values()))
+    ns["SYMBOLS"] = syms
+    ns["PATCHED"] = tuple(sorted(patched))
+    return type(base.__name__ + "_patched", (base,), ns)
+
+
+def _renamed(fn, name):
+    """A copy of function `fn` called `name` (its code too), leaving `fn` as it was."""
+    code = fn.__code__.replace(co_name=name, co_qualname=name)
+    copy = types.FunctionType(code, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    copy.__kwdefaults__, copy.__doc__, copy.__module__ = fn.__kwdefaults__, fn.__doc__, fn.__module__
+    copy.__dict__.update(fn.__dict__)
+    copy.__wrapped__ = fn                       # inspect.getsource reads the patch's own text
+    return copy
+
+
+def _never_sleeps(fn):
+    """`fn` as a generator that runs it at once (callers enter it with yield from)."""
+    @functools.wraps(fn)
+    def entered(k, *args, **kwargs):
+        return fn(k, *args, **kwargs)
+        yield                                   # unreachable: makes this a generator
+    entered.__code__ = entered.__code__.replace(co_name=fn.__name__, co_qualname=fn.__name__)
+    return entered

@@ -14,15 +14,15 @@ import functools
 
 from .errors import MigsimError, OutOfMemory, SegmentationFault, bad_value, check_int
 from .include.asm_i386 import pgtable as pg
+from .include.asm_i386.pgtable import ZERO_PAGE
 from .include.linux.mm import VM_READ, VM_SHARED, VM_WRITE
 from .include.linux.pgtable_walk import get_pte, set_pte_at
 from .include.linux.rwsem import down_read, down_write, up_read, up_write
 from .include.linux.sched import TaskStruct
-from .mm.mempolicy import MPOL_BIND, MPOL_DEFAULT, MPOL_INTERLEAVE, MPOL_PREFERRED
-from .mm.mmap import MAP_PRIVATE, MAP_SHARED
-from .uapi import check_comm, nodemask, prot_bits
+from .include.asm_i386.mman import MAP_PRIVATE, MAP_SHARED
+from .include.linux.mempolicy import MPOL_BIND, MPOL_DEFAULT, MPOL_INTERLEAVE, MPOL_PREFERRED
+from .uapi import check_comm, convert, nodemask, prot_bits
 
-ZERO_PAGE = bytes(pg.PAGE_SIZE)
 MODES = {"default": MPOL_DEFAULT, "preferred": MPOL_PREFERRED, "bind": MPOL_BIND,
          "interleave": MPOL_INTERLEAVE}
 
@@ -225,6 +225,16 @@ class Process(TaskStruct):
         return self.k.SYMBOLS["sys_migrate_pages"].obj(self.k, *args)
 
     @user_call
+    def move_pages(self, pid, pages, nodes, status, flags=0):
+        """sys_move_pages issued by this process (2.6.18 on): pages not moved, or -errno; fills `status`."""
+        self._alive()
+        if "sys_move_pages" not in self.k.SYMBOLS:
+            raise MigsimError(f"sys_move_pages does not exist at {self.k.at}: it arrives with move-pages "
+                              f"(expected a kernel at move-pages or later)")
+        args, _ = _convert(self.k, "sys_move_pages", pid, pages, nodes, status, flags)
+        return self.k.SYMBOLS["sys_move_pages"].obj(self.k, *args)
+
+    @user_call
     def fork(self, comm=None):
         """Fork: the child process (it shares this one's pages copy-on-write).
 
@@ -259,7 +269,6 @@ class Process(TaskStruct):
 
 
 def _convert(k, name, *args):
-    from .uapi import convert
     return convert(k, name, args, {})
 
 

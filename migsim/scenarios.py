@@ -10,6 +10,7 @@ invariants after every scheduling point, and reports what broke.
     scenarios.run(scenarios.FORK_RACE, "swapless-core", scenarios.FORK_RACE.schedule)
 """
 
+import re
 from dataclasses import dataclass, field
 
 from .errors import MigsimError
@@ -48,14 +49,13 @@ class Scenario:
         k, ctx = self.build(at)
         try:
             self.plan(k, ctx)
-        except (KernelBug, SegmentationFault):
+        except sched.FAILURES:
             pass
-        return compress(k.schedule)
+        return sched.compress(k.schedule)
 
 
 def shows_bug(scenario, outcome):
     """Did this run fail the way the scenario's bug fails (not some other way)?"""
-    import re
     return outcome.failed and re.search(get(scenario).signature, outcome.error) is not None
 
 

@@ -17,7 +17,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from . import kbuild
+from . import kbuild, machine  # noqa: F401  (machine imports every kernel module: the registry is complete)
 from .errors import MigsimError
 from .steps import IDS, INDEX, RC1_MERGE, STEPS
 
@@ -63,7 +63,6 @@ def ids():
 def changes(id_):
     """[(name, old Version | None, new Version | None)] for what step `id_` changes."""
     index = kbuild.step_index(id_)
-    kbuild.load_all()
     out = []
     for name, versions in kbuild.REGISTRY.items():
         if any(v.step == index for v in versions):
@@ -205,7 +204,6 @@ def _relative(path):
 
 def _present(name, index):
     """The Version of `name` at step `index`, or a MigsimError saying where in the series it is."""
-    kbuild.load_all()
     versions = kbuild.REGISTRY.get(name) if isinstance(name, str) else None
     if not versions:
         raise MigsimError(f"bad kernel symbol: {name!r} (expected a function or constant of the "
@@ -273,7 +271,6 @@ def listing(kfile, at):
     symbol is headed by the step its version arrived at and its simulator source.
     """
     index = kbuild.step_index(at)
-    kbuild.load_all()
     known = _kfiles()
     if kfile not in known:
         raise MigsimError(f"bad kernel file: {kfile!r} (expected one of {', '.join(known)}"
@@ -295,3 +292,22 @@ def listing(kfile, at):
         out.append(f"# {item}: since {v.since} ({source}:{line})")
         out.append(v.text())
     return Text("\n".join(out).rstrip("\n") + "\n", "python")
+def patch_diff(at, patch):
+    """`patch` (as for ``Kernel(at=..., patch=...)``) as a diff against the registered versions at `at`.
+
+    One ``--- a/`` / ``+++ b/`` pair per kernel file, a hunk per function; a
+    helper added with "+name" shows as new lines under ``b/(patch)``.
+    """
+    index = kbuild.step_index(at)
+    files = {}
+    for name, new in sorted(kbuild.patch_versions(at, patch).items()):
+        old = kbuild.active(name, index)
+        try:
+            hunks = _hunks(name, old, new)
+        except (OSError, TypeError):
+            raise MigsimError(f"bad patch[{name!r}]: its source is not available (expected a function "
+                              f"defined in a file or a notebook cell)") from None
+        head = (f"--- a/{old.kfile} ({at})\n" if old else "--- /dev/null\n", f"+++ b/{new.kfile} (patched)\n")
+        files.setdefault(head, []).extend(hunks)
+    return "".join(line for head in sorted(files, key=lambda h: h[1]) if files[head]
+                   for line in (*head, *files[head]))

@@ -1,7 +1,8 @@
 """The patch series as data: one `Step` per buildable point, oldest first.
 
 Each later issue of the project appends the steps it implements; a step is
-listed here only when the simulator really changes at it (no placeholders).
+listed here only when the simulator really changes at it (no placeholders),
+except a release (no files), which names the tree as shipped: v2.6.18.
 Summaries are our own words; titles are the one-line git titles.
 """
 
@@ -341,6 +342,148 @@ STEPS = STEPS + (
             "MAX_SWAPFILES was 32. With 30 slots the 31st swapon wrote past "
             "the end of swap_info[], and areas 30 and 31 would have been taken "
             "for migration entries. The check becomes type >= MAX_SWAPFILES."),
+    ),
+)
+
+# After the series proper: the rest of 2.6.18-rc1's migration patches (all authored
+# 2006-06-23..25, in mainline order), then the release. Commit ids are given as far
+# as they were checked (12 hex digits); `git show` resolves them.
+STEPS = STEPS + (
+    Step(
+        id="no-rss",
+        title="More page migration: do not inc/dec rss counters",
+        commit="442c9137de8d",
+        authors=("Christoph Lameter",),
+        release=RC1_MERGE,
+        files=("mm/migrate.c", "mm/rmap.c"),
+        summary=(
+            "A page under migration is still the process's page, so its rss "
+            "should not dip while the ptes are migration entries and come back "
+            "afterwards. try_to_unmap_one stops decrementing anon_rss when it "
+            "installs a migration entry, and remove_migration_pte stops "
+            "incrementing it when it puts a real pte back."),
+    ),
+    Step(
+        id="file-entries",
+        title="More page migration: use migration entries for file pages",
+        commit="04e62a29bf15",
+        authors=("Christoph Lameter",),
+        release=RC1_MERGE,
+        files=("mm/migrate.c", "mm/rmap.c", "mm/vmscan.c"),
+        summary=(
+            "File pages were simply unmapped for migration, so a process lost "
+            "its ptes and had to fault them back in from the page cache. Now "
+            "try_to_unmap_one gives them migration entries too, and "
+            "remove_migration_ptes restores them through the file's i_mmap "
+            "list (remove_file_migration_ptes) as well as the anon_vma "
+            "(remove_anon_migration_ptes). Because ->writepage may unlock the "
+            "page, a dirty page on the fallback path first gets its ptes "
+            "back, is written with writeout() and the attempt is retried; "
+            "pageout() is static to vmscan.c again."),
+    ),
+    Step(
+        id="unmap-and-move",
+        title="page migration: simplify migrate_pages()",
+        commit="e24f0b8f76cc",
+        authors=("Christoph Lameter",),
+        release=RC1_MERGE,
+        files=("mm/migrate.c",),
+        summary=(
+            "The body of the big loop in migrate_pages becomes two functions: "
+            "unmap_and_move (lock the old page, wait for writeback, turn its "
+            "ptes into migration entries, put them back if the move fails) and "
+            "move_to_new_page (lock the new page, hand both to the mapping's "
+            "migratepage method or the fallback, restore the ptes to the new "
+            "page). migrate_pages keeps only the passes and the bookkeeping."),
+    ),
+    Step(
+        id="free-pages",
+        title="page migration: handle freeing of pages in migrate_pages()",
+        commit="aaa994b300a1",
+        authors=("Christoph Lameter",),
+        release=RC1_MERGE,
+        files=("mm/migrate.c",),
+        summary=(
+            "migrate_pages stops handing pages back on 'moved' and 'failed' "
+            "lists for the caller to release: unmap_and_move puts the old page "
+            "back on the LRU itself when it is done with it (which frees it if "
+            "it moved) and does the same with the new page (which frees it if "
+            "it was not used). Only pages still worth a retry stay on the list."),
+    ),
+    Step(
+        id="new-page-t",
+        title="page migration: use allocator function for migrate_pages()",
+        commit="95a402c3847c",
+        authors=("Christoph Lameter",),
+        release=RC1_MERGE,
+        files=("mm/migrate.c", "mm/mempolicy.c", "include/linux/migrate.h"),
+        summary=(
+            "Instead of a list of new pages allocated in advance, migrate_pages "
+            "takes a new_page_t function that allocates the target of each page "
+            "when it is needed: new_node_page for sys_migrate_pages, "
+            "new_vma_page for mbind, which now places each page where the "
+            "vma's policy (interleave too) wants it. migrate_pages_to and its "
+            "batches go; migrate_pages puts back whatever is left on the list, "
+            "and an allocation failure (-ENOMEM) ends the whole call."),
+    ),
+    Step(
+        id="move-pages",
+        title="page migration: sys_move_pages(): support moving of individual pages",
+        commit="742755a1d8ce",
+        authors=("Christoph Lameter",),
+        release=RC1_MERGE,
+        files=("mm/migrate.c", "mm/mempolicy.c", "mm/memory.c", "include/linux/migrate.h"),
+        summary=(
+            "A new system call moves given pages of a process to given nodes "
+            "and reports, page by page, where each one ended up or why it did "
+            "not move (-EFAULT no vma, -ENOENT not present, -EACCES shared "
+            "without MPOL_MF_MOVE_ALL, -EBUSY not on the LRU, or the error of "
+            "the move). With no node list it only reports where the pages are. "
+            "The allocator callback gets a third argument through which it "
+            "names the status slot of the page it allocates for."),
+    ),
+    Step(
+        id="vma-migrate",
+        title="page migration: Support a vma migration function",
+        commit="7b2259b3e53f",
+        authors=("Christoph Lameter",),
+        release=RC1_MERGE,
+        files=("mm/migrate.c", "mm/mempolicy.c", "include/linux/mm.h"),
+        summary=(
+            "A vma's vm_ops may carry a migrate method, for mappings whose "
+            "memory has no struct page to move (the case in mind was uncached "
+            "memory on Altix). do_migrate_pages asks every vma's method first "
+            "(migrate_vmas) and stops if one of them fails. No mapping of the "
+            "simulator has such a method."),
+    ),
+    Step(
+        id="mlock-migrate",
+        title="Allow migration of mlocked pages",
+        commit="e6a1530d692d",
+        authors=("Christoph Lameter",),
+        release=RC1_MERGE,
+        files=("mm/migrate.c", "mm/rmap.c"),
+        summary=(
+            "mlock promises that a page stays in memory, not that it stays in "
+            "the same frame, and a migration entry keeps it resident. So "
+            "try_to_unmap_one in migration mode no longer refuses a VM_LOCKED "
+            "vma or a recently used pte, and unmap_and_move no longer treats "
+            "try_to_unmap's answer as a permanent failure: whether the page "
+            "is still mapped is all that counts."),
+    ),
+    Step(
+        id="v2.6.18",
+        title="Linux 2.6.18",
+        commit="e478bec0",
+        authors=("Linus Torvalds (release)",),
+        release="2.6.18",
+        files=(),
+        summary=(
+            "The release, September 2006. The files the simulator models are "
+            "as the last patch left them, so this step changes nothing: it "
+            "names the tree as shipped. Its mm/migrate.c is the swapless "
+            "migration of the series with migration entries for every page, "
+            "unmap_and_move, the allocator callback and sys_move_pages."),
     ),
 )
 

@@ -9,6 +9,7 @@ checks is left to the kernel and answered with -errno.
 """
 
 from .errors import MigsimError, bad_value, check_int
+from .kernel.module import Module
 
 
 def check_comm(comm):
@@ -35,6 +36,28 @@ def nodemask(k, what, nodes):
 def sys_migrate_pages(k, pid, old_nodes, new_nodes):
     check_int("pid", pid, 0, None)
     return (pid, nodemask(k, "old_nodes", old_nodes), nodemask(k, "new_nodes", new_nodes)), {}
+
+
+def sys_move_pages(k, pid, pages, nodes, status, flags=0):
+    """pages: addresses; nodes: None or one int per page; status: None (NULL) or a list to fill."""
+    check_int("pid", pid, 0, None)
+    if isinstance(pages, (str, bytes)) or not hasattr(pages, "__iter__"):
+        raise bad_value("pages", pages, "a list of addresses")
+    pages = list(pages)
+    for a in pages:
+        check_int("address in pages", a, 0, 0xFFFFFFFF)
+    if nodes is not None:
+        if isinstance(nodes, (str, bytes)) or not hasattr(nodes, "__iter__"):
+            raise bad_value("nodes", nodes, "a list of node ids, one per page (or None to ask only)")
+        nodes = list(nodes)
+        if len(nodes) != len(pages):
+            raise bad_value("nodes", nodes, f"one node per page ({len(pages)})")
+        for n in nodes:
+            check_int("node in nodes", n, -(1 << 31), (1 << 31) - 1)
+    if status is not None and (not isinstance(status, list) or len(status) != len(pages)):
+        raise bad_value("status", status, f"a list of {len(pages)} items for the call to fill (or None)")
+    check_int("flags", flags, 0, 0xFFFFFFFF)
+    return (pid, pages, nodes, status, flags), {}
 
 
 def sys_swapon(k, nr_slots, prio=-1):
@@ -74,14 +97,13 @@ def prot_bits(prot):
 
 
 def sys_init_module(k, mod):
-    from .kernel.module import Module
     if not isinstance(mod, Module):
         raise bad_value("module", mod, "a migsim.kernel.module.Module")
     return (mod,), {}
 
 
 VALIDATORS = {"sys_init_module": sys_init_module,
-              "sys_migrate_pages": sys_migrate_pages, "sys_swapon": sys_swapon,
+              "sys_migrate_pages": sys_migrate_pages, "sys_move_pages": sys_move_pages, "sys_swapon": sys_swapon,
               "sys_mbind": sys_mbind, "sys_mprotect": sys_mprotect}
 
 

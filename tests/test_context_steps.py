@@ -5,7 +5,7 @@ import inspect
 import pytest
 
 import migsim
-from migsim import kbuild
+from migsim import kbuild, machine
 from migsim.include.linux.rmap import SWAP_AGAIN
 
 PAGE = 4096
@@ -24,7 +24,7 @@ def test_each_context_patch_changes_only_its_own_functions(at, changed):
 
 def counting_lookups(at):
     """A kernel at `at` that counts its calls of lookup_swap_cache."""
-    class Counting(kbuild.build(at)):
+    class Counting(machine.build(at)):
         lookups = 0
 
         def lookup_swap_cache(self, entry):
@@ -70,7 +70,7 @@ def test_try_to_unmap_names_its_second_argument_migration_from_the_rename_on(at,
 
 def never_unmapping(at):
     """A kernel at `at` whose try_to_unmap leaves every pte in place (and counts its calls)."""
-    class Stuck(kbuild.build(at)):
+    class Stuck(machine.build(at)):
         calls = 0
 
         def try_to_unmap(self, page, migration):

@@ -3,14 +3,14 @@
 import ast
 import importlib
 import inspect
+import pathlib
 
 import pytest
 
 import migsim
-from migsim import kbuild, steps
+from migsim import kbuild, machine, steps
 from migsim.include.linux.fs import AddressSpaceOperations
 
-kbuild.load_all()
 GENERATORS = {n for n, vs in kbuild.REGISTRY.items()
               for v in vs if v.kind in ("function", "syscall") and inspect.isgeneratorfunction(v.obj)}
 PLAIN = {n for n, vs in kbuild.REGISTRY.items()
@@ -18,7 +18,7 @@ PLAIN = {n for n, vs in kbuild.REGISTRY.items()
 
 
 def kernel_module_trees():
-    for name in kbuild.KERNEL_MODULES:
+    for name in machine.KERNEL_MODULES:
         mod = importlib.import_module(name)
         yield name, ast.parse(inspect.getsource(mod))
 
@@ -72,7 +72,7 @@ def test_no_function_changes_between_sleeping_and_not_across_versions():
 
 def test_address_space_operations_name_kernel_functions_of_the_right_kind():
     found = 0
-    for modname in kbuild.KERNEL_MODULES:
+    for modname in machine.KERNEL_MODULES:
         for value in vars(importlib.import_module(modname)).values():
             if isinstance(value, AddressSpaceOperations):
                 found += 1
@@ -84,7 +84,7 @@ def test_address_space_operations_name_kernel_functions_of_the_right_kind():
 
 
 def test_build_is_cached_and_has_the_step_metadata():
-    a, b = kbuild.build("v2.6.16"), kbuild.build("v2.6.16")
+    a, b = machine.build("v2.6.16"), machine.build("v2.6.16")
     assert a is b
     assert a.STEP.id == "v2.6.16"
     assert isinstance(migsim.Kernel(at="v2.6.16"), a)
@@ -146,3 +146,41 @@ def test_the_reorg_makes_pageout_and_remove_mapping_callable_from_migrate_c():
         assert old.SYMBOLS[name].static and not new.SYMBOLS[name].static
         assert new.SYMBOLS[name].kfile == "mm/vmscan.c"
     assert "-@static\n def pageout(k, page, mapping):" in migsim.series.diff("reorg")
+
+
+def test_the_kernel_modules_are_found_on_disk_not_listed_by_hand():
+    root = pathlib.Path(migsim.__file__).parent
+    registering = {".".join(("migsim",) + p.relative_to(root).with_suffix("").parts)
+                   for p in root.rglob("*.py") if "kfile(" in p.read_text() and p.name != "kbuild.py"}
+    assert "migsim.include.linux.swapops" in registering
+    assert registering <= set(machine.KERNEL_MODULES)
+
+
+@pytest.mark.parametrize("typo, meant", [("swaples-core", "'swapless-core'"), ("fork-race", "'fork-race-fix'"),
+                                         ("cowfix", "'cow-fix'"), ("Reorg", "'reorg'")])
+def test_a_typod_step_id_gets_did_you_mean_with_the_closest_ids(typo, meant):
+    with pytest.raises(migsim.UnknownStep, match=f"unknown step '{typo}': did you mean {meant}") as e:
+        migsim.Kernel(at=typo)
+    assert "swapon-fix" in str(e.value)                # and still every valid id
+    with pytest.raises(migsim.UnknownStep, match="did you mean"):
+        migsim.series.diff(typo)
+
+
+def test_a_far_off_step_id_gets_no_suggestion():
+    with pytest.raises(migsim.UnknownStep) as e:
+        migsim.Kernel(at="zzz")
+    assert "did you mean" not in str(e.value)
+
+
+def test_registration_requires_since():
+    reg = kbuild.kfile("mm/nowhere.c")
+    with pytest.raises(TypeError, match="since"):
+        reg.function()
+    with pytest.raises(TypeError, match="since"):
+        reg.const("NOPE", 1)
+
+
+def test_relinking_a_name_nobody_registered_says_what_to_import():
+    with pytest.raises(migsim.MigsimError, match="relink no_such_function at reorg: no earlier version"):
+        kbuild.kfile("mm/nowhere.c").relink("no_such_function", since="reorg")
+    assert "no_such_function" not in kbuild.REGISTRY

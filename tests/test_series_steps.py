@@ -49,6 +49,9 @@ def test_every_step_builds_and_migrates(at):
 def test_every_step_has_a_diff_that_shows_only_what_it_changed(at):
     text = migsim.series.diff(at)
     body = text.split("\n---\n", 1)[1]
+    if not migsim.series.step(at).files:     # a release: it names the tree as shipped, changes nothing
+        assert not body.strip() and not migsim.series.changes(at), f"{at}: a release that changes code"
+        return
     assert body.strip(), f"{at}: empty diff"
     changed = {name for name, _, _ in migsim.series.changes(at)}
     for line in (line for line in body.splitlines() if line.startswith("@@")):

@@ -5,7 +5,7 @@ frames, so that reclaim and swap really happen) through random sequences of
 mmap (anonymous, and shared/private maps of ext2 and listfs files), writes,
 reads, fork, exit, mprotect (read-only, PROT_NONE and back), munmap,
 swapon, reclaim and page migration (sys_migrate_pages as root, as the user,
-mbind with MPOL_MF_MOVE), plus a rule that steps a migration task one
+mbind with MPOL_MF_MOVE; sys_move_pages from the step that adds it), plus a rule that steps a migration task one
 scheduling point at a time interleaved with another process's write, fork,
 read, exit, munmap or mprotect (and sometimes a reclaim) started as tasks.
 
@@ -25,6 +25,7 @@ MIGSIM_RANDOM=1 (new random walks), MIGSIM_EXAMPLES=n (default 600), MIGSIM_STEP
 import os
 import re
 from dataclasses import dataclass, replace
+from errno import EAGAIN, EBUSY, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM, EPERM, ESRCH
 
 import hypothesis.strategies as st
 import pytest
@@ -40,7 +41,6 @@ from migsim.include.linux.swap import stale_slot
 PAGE = 4096
 ZERO = bytes(PAGE)
 STEP = "v2.6.16"
-ENOMEM, ENODEV, EPERM, ESRCH, EINVAL = 12, 19, 1, 3, 22
 MAX_PROCS = 6
 MAX_SWAP_AREAS = 3
 LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"     # one letter per task
@@ -500,6 +500,17 @@ class MigsimMachine(RuleBasedStateMachine):
         else:
             assert ret == 0, ret
 
+    def has_move_pages(self):
+        return hasattr(self.k, "sys_move_pages")
+
+    def draw_moves(self, data, pm, nodes):
+        """(pages, nodes, status) for sys_move_pages: some of `pm`'s pages, each to one of `nodes`."""
+        addrs = [a for r in pm.regions for a in r.pages()] + [0x1000]   # and one address below every vma
+        pages = data.draw(st.lists(st.sampled_from(addrs), min_size=1, max_size=4, unique=True),
+                          label="pages to move")        # a page twice would get two answers
+        targets = [data.draw(st.sampled_from(nodes), label="node") for _ in pages]
+        return pages, targets, [None] * len(pages)
+
     # --- rule: tasks interleaved ------------------------------------------------------
 
     def draw_range(self, data, pm):
@@ -528,10 +539,15 @@ class MigsimMachine(RuleBasedStateMachine):
         target = actor if data.draw(st.booleans(), label="migrate the actor") else self.draw_proc(data, "target")
         old, new = self.draw_nodes(data, target)
         others = [pid for pid in sorted(self.procs) if pid != actor.p.pid]
-        how = data.draw(st.sampled_from(["root", "user", "mbind"] if others else ["root"]), label="migration")
+        hows = (["root", "user", "mbind"] if others else ["root"]) + (["move"] if self.has_move_pages() else [])
+        how = data.draw(st.sampled_from(hows), label="migration")
         tasks, expect = [], None
         if how == "root":
             mig = k.start(k.sys_migrate_pages, target.p.pid, old, new, label=self.next_label())
+        elif how == "move":
+            pages, nodes, status = self.draw_moves(data, target, new)
+            mig = k.start(k.sys_move_pages, target.p.pid, pages, nodes, status, migsim.MPOL_MF_MOVE_ALL,
+                          label=self.next_label())
         elif how == "user":
             caller = self.procs[data.draw(st.sampled_from(others), label="caller")]
             expect = -EPERM if caller.p.uid != target.p.uid else None
@@ -616,6 +632,8 @@ class MigsimMachine(RuleBasedStateMachine):
                 assert ret == expect, ret
             elif how == "mbind":                # -ENODEV: swap was full when it looked (it may not be now)
                 assert ret in (0, -ENODEV), ret
+            elif how == "move":                 # -ENOENT: no page needed moving
+                assert ret >= 0 or ret in (-ENOMEM, -ENOENT), ret
             else:
                 assert ret >= 0 or ret == -ENOMEM, ret
         if act is None or act in failed:
@@ -687,6 +705,31 @@ def test_the_2616_fork_race_is_real_and_recognised():
     assert grandchild.read(ctx["a"], PAGE) == stale_slot(pte.swp_type, pte.swp_offset, k.seed)   # old bytes
 
 
+class MovePagesMachine(MigsimMachine):
+    """The walks from move-pages on: sys_move_pages joins the rules (a subclass, so that
+    the walks at the earlier steps stay the same)."""
+
+    @precondition(lambda self: self.up() and self.procs)
+    @rule(data=st.data(), query=st.booleans())
+    def move_pages(self, data, query):
+        """sys_move_pages as root (MPOL_MF_MOVE_ALL): each status is a node or -errno, and nodes match."""
+        pm = self.draw_proc(data)
+        pages, nodes, status = self.draw_moves(data, pm, data.draw(st.sampled_from(NODESETS), label="nodes"))
+        self.migrated = True
+        ret = self.k.sys_move_pages(pm.p.pid, pages, None if query else nodes, status, migsim.MPOL_MF_MOVE_ALL)
+        assert ret >= 0 or ret in (-ENOMEM, -ENOENT), ret
+        if ret < 0:
+            assert status == [None] * len(pages)
+            return
+        where = self.placement()                  # a PROT_NONE pte still maps its page
+        for addr, st_ in zip(pages, status):
+            if st_ >= 0:
+                assert where.get((pm.p.pid, addr)) == st_, (addr, st_)
+            else:
+                assert st_ in (-ENOENT, -EFAULT, -EBUSY, -EAGAIN, -ENOMEM), (addr, st_)
+        self.check()
+
+
 MigsimMachine.TestCase.settings = settings(
     max_examples=int(os.environ.get("MIGSIM_EXAMPLES", 600)),
     stateful_step_count=int(os.environ.get("MIGSIM_STEPS", 20)),
@@ -703,7 +746,8 @@ TestMigsim = MigsimMachine.TestCase
 for _at in migsim.series.ids():
     if _at in ("v2.6.16", "rip-out-swap"):
         continue
-    _machine = type(f"MigsimMachine_{_at.replace('-', '_').replace('.', '_')}", (MigsimMachine,), {"STEP": _at})
+    _base = MovePagesMachine if migsim.steps.INDEX[_at] >= migsim.steps.INDEX["move-pages"] else MigsimMachine
+    _machine = type(f"MigsimMachine_{_at.replace('-', '_').replace('.', '_')}", (_base,), {"STEP": _at})
     _machine.TestCase.settings = settings(
         MigsimMachine.TestCase.settings, max_examples=int(os.environ.get("MIGSIM_STEP_EXAMPLES", 40)))
     globals()[f"TestMigsimAt_{_at.replace('-', '_').replace('.', '_')}"] = _machine.TestCase

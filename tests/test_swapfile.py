@@ -3,7 +3,7 @@
 import pytest
 
 import migsim
-from migsim import kbuild
+from migsim import kbuild, machine
 from migsim.include.linux import swap
 from migsim.include.linux.page_flags import PageSwapCache, SetPageLocked
 from migsim.include.linux.swapops import swp_offset
@@ -56,7 +56,7 @@ def test_a_written_slot_reads_back_what_was_written():
 @pytest.mark.parametrize("at", ["v2.6.16", "migration-entries", "swapon-fix"])
 def test_free_swap_and_cache_tests_the_swap_cache_again_once_the_page_is_locked(at):
     """Between its lookup and its trylock the page can leave the swap cache (another CPU)."""
-    class Racy(kbuild.build(at)):
+    class Racy(machine.build(at)):
         def find_get_page(self, mapping, index):
             page = yield from super().find_get_page(mapping, index)
             if page is not None and mapping is self.swapper_space:

@@ -108,12 +108,13 @@ def test_rip_out_swap_is_broken_the_way_the_real_tree_was():
 
 # --- the bug table: each bug where it lived, and gone after its fix ----------------------------
 
-AFTER = {"dirty_fallback": [s for s in migsim.series.ids()
-                             if migsim.steps.INDEX[s] >= migsim.steps.INDEX["dirty-fallback"]],
-         "fork_race_quiet": ["fork-race-fix", "cow-fix", "swapon-fix"],
-         "fork_race": ["fork-race-fix", "cow-fix", "swapon-fix"],
-         "cow_fork": ["cow-fix", "swapon-fix"],
-         "swapon_overflow": ["swapon-fix"]}
+def _from(fix):
+    """The fix's step and every later one, to the release: no bug of the series comes back."""
+    return [s for s in migsim.series.ids() if migsim.steps.INDEX[s] >= migsim.steps.INDEX[fix]]
+
+
+AFTER = {"dirty_fallback": _from("dirty-fallback"), "fork_race_quiet": _from("fork-race-fix"),
+         "fork_race": _from("fork-race-fix"), "cow_fork": _from("cow-fix"), "swapon_overflow": _from("swapon-fix")}
 TABLE = [(s, at, True) for s in scenarios.ALL.values() for at in s.lives] + \
         [(s, at, False) for s in scenarios.ALL.values() for at in AFTER[s.name]]
 

@@ -5,6 +5,8 @@ buffer_heads on each page cache page: PG_private is set, `page.private`
 points at the first one, and the buffers hold one reference on the page.
 """
 
+from errno import EAGAIN
+
 from ..include.linux.buffer_head import BH_Dirty, BH_Lock, BufferHead, page_buffers
 from ..include.linux.mm import get_page, put_page
 from ..include.linux.page_flags import (ClearPageDirty, ClearPagePrivate, PagePrivate,
@@ -13,10 +15,8 @@ from ..kbuild import kfile
 
 buffer_c = kfile("fs/buffer.c")
 
-EAGAIN = 11
 
-
-@buffer_c.function()
+@buffer_c.function(since="v2.6.16")
 def create_empty_buffers(k, page, blocks):
     """Attach a ring of `blocks` clean buffers to a page (they take a page reference)."""
     size = 4096 // blocks
@@ -34,7 +34,7 @@ def create_empty_buffers(k, page, blocks):
     page.private = first
 
 
-@buffer_c.function()
+@buffer_c.function(since="v2.6.16")
 def __set_page_dirty_buffers(k, page):
     """Dirty every buffer of the page, then the page. 1 if newly dirty."""
     if PagePrivate(page):
@@ -43,7 +43,7 @@ def __set_page_dirty_buffers(k, page):
     return 0 if TestSetPageDirty(page) else 1
 
 
-@buffer_c.function()
+@buffer_c.function(since="v2.6.16")
 def try_to_free_buffers(k, page):
     """Drop the page's buffers if none is dirty, locked or in use. 1 if dropped."""
     if not PagePrivate(page):
@@ -58,7 +58,7 @@ def try_to_free_buffers(k, page):
     return 1
 
 
-@buffer_c.function(export=True)
+@buffer_c.function(since="v2.6.16", export=True)
 def buffer_migrate_page(k, newpage, page):
     """migratepage for buffer-based filesystems: move the buffers to the new page too.
 

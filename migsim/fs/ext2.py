@@ -19,7 +19,7 @@ EXT2 = FileSystemType("ext2", ext2_aops, uses_buffers=True, blocks_per_page=4,
                       about="block filesystem with buffer heads; migratepage = buffer_migrate_page")
 
 
-@ext2.function()
+@ext2.function(since="v2.6.16")
 def ext2_readpage(k, page):
     """Read a locked page from disk through its buffers, then unlock it."""
     inode = page.mapping.host
@@ -32,7 +32,7 @@ def ext2_readpage(k, page):
     return 0
 
 
-@ext2.function()
+@ext2.function(since="v2.6.16")
 def ext2_writepage(k, page, wbc=None):
     """Write a locked page's dirty buffers to disk; the page comes back unlocked."""
     inode = page.mapping.host

@@ -22,7 +22,7 @@ LISTFS = FileSystemType("listfs", listfs_aops, uses_buffers=False,
                         about="no migratepage; keeps its own list of dirty pages")
 
 
-@listfs.function()
+@listfs.function(since="v2.6.16")
 def listfs_readpage(k, page):
     """Fill a locked page from disk, then unlock it."""
     data = page.mapping.host.disk.get(page.index)
@@ -32,7 +32,7 @@ def listfs_readpage(k, page):
     return 0
 
 
-@listfs.function()
+@listfs.function(since="v2.6.16")
 def listfs_set_page_dirty(k, page):
     """Dirty a page and remember it on the filesystem's own list. 1 if newly dirty."""
     if TestSetPageDirty(page):
@@ -41,7 +41,7 @@ def listfs_set_page_dirty(k, page):
     return 1
 
 
-@listfs.function()
+@listfs.function(since="v2.6.16")
 def listfs_writepage(k, page, wbc=None):
     """Write a locked page to disk and forget it; the page comes back unlocked."""
     mapping = page.mapping

@@ -5,7 +5,7 @@ from ..kbuild import kfile
 exit_c = kfile("kernel/exit.c")
 
 
-@exit_c.function()
+@exit_c.function(since="v2.6.16")
 def exit_mm(k, tsk):
     """Drop the task's mm: the last user tears it down (mmput -> exit_mmap)."""
     mm = tsk.mm
@@ -15,7 +15,7 @@ def exit_mm(k, tsk):
     yield from k.mmput(mm)
 
 
-@exit_c.function()
+@exit_c.function(since="v2.6.16")
 def mmput(k, mm):
     """Drop one user of an mm; the last one frees the address space."""
     mm.users -= 1
@@ -24,7 +24,7 @@ def mmput(k, mm):
         k.mms.remove(mm)
 
 
-@exit_c.function()
+@exit_c.function(since="v2.6.16")
 def do_exit(k, tsk, code=0):
     """The task exits: its memory is freed and it is gone from the pid table."""
     yield from k.exit_mm(tsk)

@@ -6,6 +6,8 @@ page tables, and passes a scheduling point between vmas.
 Simplified: only fork (no clone flags, threads or vfork); one task per process.
 """
 
+from errno import ENOMEM
+
 from ..include.linux.mm import VM_DONTCOPY, VM_LOCKED, VMA
 from ..include.linux.rwsem import down_write, up_write
 from ..include.linux.sched import MM
@@ -14,10 +16,8 @@ from ..sched import Point
 
 fork_c = kfile("kernel/fork.c")
 
-ENOMEM = 12
 
-
-@fork_c.function()
+@fork_c.function(since="v2.6.16")
 def dup_mmap(k, mm, oldmm):
     """Copy every vma of `oldmm` into the child's `mm`, with its page tables."""
     yield from down_write(oldmm.mmap_sem)
@@ -38,7 +38,7 @@ def dup_mmap(k, mm, oldmm):
     return retval
 
 
-@fork_c.function()
+@fork_c.function(since="v2.6.16")
 def copy_mm(k, tsk, parent):
     """Give the child a copy of the parent's mm."""
     mm = MM(tsk)
@@ -47,7 +47,7 @@ def copy_mm(k, tsk, parent):
     return (yield from k.dup_mmap(mm, parent.mm))
 
 
-@fork_c.function()
+@fork_c.function(since="v2.6.16")
 def do_fork(k, parent, child):
     """Fork `parent` into the new task `child`: the child's pid, or -errno."""
     err = yield from k.copy_mm(child, parent)

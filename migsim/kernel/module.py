@@ -8,12 +8,12 @@ only through `module.ksyms`, which holds exactly the symbols it linked.
 Simplified: no versioning (modversions), no GPL-only exports, no unloading.
 """
 
+from errno import EEXIST, ENOENT, EPERM
+
 from ..include.linux.sched import CAP_SYS_ADMIN
 from ..kbuild import kfile
 
 module_c = kfile("kernel/module.c")
-
-EPERM, ENOENT, EEXIST = 1, 2, 17
 
 
 class Module:
@@ -36,7 +36,7 @@ class Ksyms:
             setattr(self, name, getattr(k, name))
 
 
-@module_c.function(syscall=True)
+@module_c.function(since="v2.6.16", syscall=True)
 def sys_init_module(k, mod):
     """Load `mod`: 0, or -ENOENT if it needs a symbol the kernel does not export."""
     if not k.current.capable(CAP_SYS_ADMIN):

@@ -13,7 +13,7 @@ from ..sched import Point, Wait
 filemap = kfile("mm/filemap.c")
 
 
-@filemap.function()
+@filemap.function(since="v2.6.16")
 def lock_page(k, page):
     """Sleep until this task owns PG_locked of `page`."""
     yield Point("lock_page", (page,))
@@ -21,7 +21,7 @@ def lock_page(k, page):
         yield Wait("lock_page", page, lambda: not PageLocked(page), (page,))
 
 
-@filemap.function()
+@filemap.function(since="v2.6.16")
 def unlock_page(k, page):
     """Release PG_locked; waiters re-check at their wait point (BUG if not locked)."""
     if not PageLocked(page):
@@ -29,14 +29,14 @@ def unlock_page(k, page):
     ClearPageLocked(page)
 
 
-@filemap.function()
+@filemap.function(since="v2.6.16")
 def wait_on_page_writeback(k, page):
     """Sleep while the page is under writeback."""
     while PageWriteback(page):
         yield Wait("wait_on_page_writeback", page, lambda: not PageWriteback(page), (page,))
 
 
-@filemap.function()
+@filemap.function(since="v2.6.16")
 def find_get_page(k, mapping, index):
     """The page at `index` of `mapping` with a reference taken, or None."""
     yield from spin_lock(mapping.tree_lock, k.who())
@@ -47,7 +47,7 @@ def find_get_page(k, mapping, index):
     return page
 
 
-@filemap.function()
+@filemap.function(since="v2.6.16")
 def add_to_page_cache(k, page, mapping, offset):
     """Insert a new page, locked, at `offset`; the cache takes a reference. 0 or -EEXIST."""
     yield from spin_lock(mapping.tree_lock, k.who())
@@ -62,7 +62,7 @@ def add_to_page_cache(k, page, mapping, offset):
     return 0
 
 
-@filemap.function()
+@filemap.function(since="v2.6.16")
 def __remove_from_page_cache(k, page):
     """Drop a page from its mapping's radix tree (caller holds tree_lock)."""
     mapping = page.mapping
@@ -70,7 +70,7 @@ def __remove_from_page_cache(k, page):
     page.mapping = None
 
 
-@filemap.function()
+@filemap.function(since="v2.6.16")
 def page_cache_read(k, mapping, offset):
     """Read page `offset` of a file into the cache (0, or -ENOMEM)."""
     page = k.alloc_pages_node(k.current.node)
@@ -84,7 +84,7 @@ def page_cache_read(k, mapping, offset):
     return 0 if err in (0, -17) else err
 
 
-@filemap.function()
+@filemap.function(since="v2.6.16")
 def filemap_nopage(k, vma, address):
     """The page cache page for a fault at `address`, with a reference for the pte."""
     mapping = vma.vm_file.i_mapping
@@ -111,7 +111,7 @@ def new_private_list(name):
     return PageList(name, private=True)
 
 
-@filemap.function()
+@filemap.function(since="v2.6.16")
 def end_page_writeback(k, page):
     """Writeback of a page finished: clear PG_writeback (and PG_reclaim)."""
     ClearPageReclaim(page)
@@ -119,7 +119,7 @@ def end_page_writeback(k, page):
         raise KernelBug(f"end_page_writeback: pfn 0x{page.pfn:x} not under writeback", "mm/filemap.c")
 
 
-@filemap.function()
+@filemap.function(since="v2.6.16")
 def try_to_release_page(k, page, gfp_mask=None):
     """Ask the filesystem to drop a page's private data (buffers). 1 if gone."""
     if not PageLocked(page):

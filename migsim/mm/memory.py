@@ -39,7 +39,7 @@ def copy_user_page(dst, src):
 
 # --- fork: copying page tables ---------------------------------------------
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
     """Copy one pte at fork: duplicate a swap entry, or share the page (COW-protected)."""
     pte = get_pte(src_mm, addr)
@@ -62,7 +62,7 @@ def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
     set_pte_at(dst_mm, addr, pte)
 
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def copy_pte_range(k, dst_mm, src_mm, vma, addr, end):
     """Copy the ptes of [addr, end) under both mms' pte locks, a point per pte."""
     rss = [0, 0]
@@ -77,7 +77,7 @@ def copy_pte_range(k, dst_mm, src_mm, vma, addr, end):
     dst_mm.anon_rss += rss[1]
 
 
-@memory.function()
+@memory.function(since="v2.6.16")
 def copy_page_range(k, dst_mm, src_mm, vma):
     """Copy a vma's page tables from parent to child (fork).
 
@@ -94,7 +94,7 @@ def copy_page_range(k, dst_mm, src_mm, vma):
 
 # --- munmap/exit: zapping ---------------------------------------------------
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def zap_pte_range(k, vma, addr, end):
     """Clear the ptes of [addr, end): drop page references and swap counts."""
     mm = vma.vm_mm
@@ -121,7 +121,7 @@ def zap_pte_range(k, vma, addr, end):
         yield from k.free_swap_and_cache(entry)
 
 
-@memory.function()
+@memory.function(since="v2.6.16")
 def zap_page_range(k, vma, address, size):
     """Remove user pages in the given range of one vma."""
     yield from k.zap_pte_range(vma, address, address + size)
@@ -129,7 +129,7 @@ def zap_page_range(k, vma, address, size):
 
 # --- faults ---------------------------------------------------------------------
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def do_anonymous_page(k, mm, vma, address, write_access):
     """First touch of anonymous memory: map a new zeroed page."""
     if k.anon_vma_prepare(vma):
@@ -153,7 +153,7 @@ def do_anonymous_page(k, mm, vma, address, write_access):
     return VM_FAULT_MINOR
 
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def do_no_page(k, mm, vma, address, write_access):
     """First touch of a file mapping: map its page-cache page (or a private copy)."""
     page = yield from k.filemap_nopage(vma, address)
@@ -191,7 +191,7 @@ def do_no_page(k, mm, vma, address, write_access):
     return VM_FAULT_MINOR
 
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def do_wp_page(k, mm, vma, address, orig_pte):
     """Write to a write-protected present pte: reuse the page if exclusive, else copy it."""
     old_page = vm_normal_page(k, orig_pte)
@@ -230,7 +230,7 @@ def do_wp_page(k, mm, vma, address, orig_pte):
     return VM_FAULT_MINOR
 
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def do_swap_page(k, mm, vma, address, write_access, orig_pte):
     """Fault on a swap pte: find the page in swap cache or read it, then map it."""
     entry = pte_to_swp_entry(orig_pte)
@@ -275,7 +275,7 @@ def do_swap_page(k, mm, vma, address, write_access, orig_pte):
     return ret
 
 
-@memory.function(static=True)
+@memory.function(since="v2.6.16", static=True)
 def handle_pte_fault(k, mm, vma, address, write_access):
     """Dispatch a fault on one pte to the right handler."""
     entry = get_pte(mm, address)
@@ -298,7 +298,7 @@ def handle_pte_fault(k, mm, vma, address, write_access):
     return VM_FAULT_MINOR
 
 
-@memory.function()
+@memory.function(since="v2.6.16")
 def handle_mm_fault(k, mm, vma, address, write_access):
     """Resolve a fault at `address` (page aligned) in `vma`."""
     return (yield from k.handle_pte_fault(mm, vma, address & pg.PAGE_MASK, write_access))
@@ -477,3 +477,24 @@ def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
     page._mapcount += 1                         # page_dup_rmap
     rss[1 if PageAnon(page) else 0] += 1
     set_pte_at(dst_mm, addr, pte)
+
+
+# === move-pages (742755a1, 2.6.18) ==============================================================
+# follow_page is older than this step; the simulator adds it where its first caller arrives.
+
+FOLL_WRITE, FOLL_TOUCH, FOLL_GET, FOLL_ANON = 0x01, 0x02, 0x04, 0x08
+
+
+@memory.function(since="move-pages")
+def follow_page(k, vma, address, flags):
+    """The page a present pte maps at `address` in `vma` (a reference with FOLL_GET), or None."""
+    mm = vma.vm_mm
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, address & pg.PAGE_MASK)
+    page = None
+    if pg.pte_present(pte):
+        page = vm_normal_page(k, pte)
+        if flags & FOLL_GET:
+            get_page(page)
+    spin_unlock(mm.page_table_lock)
+    return page

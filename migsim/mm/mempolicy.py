@@ -7,9 +7,13 @@ Simplified: no cpusets (every node is allowed), no shared policies, node
 masks are Python frozensets.
 """
 
+from errno import EFAULT, EINVAL, EIO, ENODEV, ENOMEM, EPERM, ESRCH
+
 from ..include.asm_i386 import pgtable as pg
 from ..include.linux.hugetlb import is_vm_hugetlb_page
 from ..include.linux.list import list_add_tail, list_del, list_move
+from ..include.linux.mempolicy import (MPOL_BIND, MPOL_DEFAULT, MPOL_INTERLEAVE, MPOL_MAX, MPOL_MF_INTERNAL,
+                                       MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, MPOL_MF_STRICT, MPOL_PREFERRED)
 from ..include.linux.mm import (VM_HUGETLB, VM_IO, VM_LOCKED, VM_PFNMAP, VM_RESERVED,
                                 page_mapcount)
 from ..include.linux.pgtable_walk import ptes_in_range
@@ -18,17 +22,13 @@ from ..include.linux.sched import CAP_SYS_NICE
 from ..include.linux.spinlock import spin_lock, spin_unlock
 from ..kbuild import kfile
 from ..mm.filemap import new_private_list
+from ..include.linux.mm import vma_address
 
 mempolicy = kfile("mm/mempolicy.c")
 
-MPOL_DEFAULT, MPOL_PREFERRED, MPOL_BIND, MPOL_INTERLEAVE = 0, 1, 2, 3
-MPOL_MAX = MPOL_INTERLEAVE
-MPOL_MF_STRICT, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL = 1 << 0, 1 << 1, 1 << 2
-MPOL_MF_INTERNAL = 1 << 3
 MPOL_MF_DISCONTIG_OK = MPOL_MF_INTERNAL << 0
 MPOL_MF_INVERT = MPOL_MF_INTERNAL << 1
 MIGRATE_CHUNK_SIZE = 256
-EPERM, ESRCH, EIO, ENOMEM, EFAULT, EINVAL, ENODEV = 1, 3, 5, 12, 14, 22, 19
 
 _MODE_NAMES = {MPOL_DEFAULT: "default", MPOL_PREFERRED: "prefer", MPOL_BIND: "bind",
                MPOL_INTERLEAVE: "interleave"}
@@ -54,7 +54,7 @@ def node_remap(s, from_nodes, to_nodes):
     return to[frm.index(s) % len(to)]
 
 
-@mempolicy.function()
+@mempolicy.function(since="v2.6.16")
 def alloc_page_vma(k, vma, addr):
     """A new page for a fault or migration at `addr`, placed by the vma's policy."""
     pol = vma.vm_policy
@@ -74,7 +74,7 @@ def alloc_page_vma(k, vma, addr):
     return None
 
 
-@mempolicy.function(static=True)
+@mempolicy.function(since="v2.6.16", static=True)
 def migrate_page_add(k, page, pagelist, flags):
     """Isolate a page for migration unless it is shared and only MOVE was asked."""
     if flags & MPOL_MF_MOVE_ALL or page_mapcount(page) == 1:
@@ -82,7 +82,7 @@ def migrate_page_add(k, page, pagelist, flags):
             list_add_tail(page, pagelist)
 
 
-@mempolicy.function(static=True)
+@mempolicy.function(since="v2.6.16", static=True)
 def check_pte_range(k, vma, addr, end, nodes, flags, pagelist):
     """Collect the pages of [addr, end) that are (not) on `nodes`. 0, or -EIO."""
     mm = vma.vm_mm
@@ -108,7 +108,7 @@ def vma_migratable(vma):
     return not vma.vm_flags & (VM_LOCKED | VM_IO | VM_HUGETLB | VM_PFNMAP | VM_RESERVED)
 
 
-@mempolicy.function(static=True)
+@mempolicy.function(since="v2.6.16", static=True)
 def check_range(k, mm, start, end, nodes, flags, pagelist):
     """Check the vmas of [start, end) and collect pages to move: find_vma(start), or -errno.
 
@@ -143,7 +143,7 @@ def check_range(k, mm, start, end, nodes, flags, pagelist):
     return first
 
 
-@mempolicy.function(static=True)
+@mempolicy.function(since="v2.6.16", static=True)
 def migrate_pages_to(k, pagelist, vma, dest):
     """Move the pages on `pagelist` to node `dest` (or per `vma`'s policy), in chunks.
 
@@ -185,7 +185,7 @@ def migrate_pages_to(k, pagelist, vma, dest):
     return len(pagelist)
 
 
-@mempolicy.function()
+@mempolicy.function(since="v2.6.16")
 def migrate_to_node(k, mm, source, dest, flags):
     """Move every page of `mm` that is on node `source` to node `dest`."""
     pagelist = new_private_list("pagelist")
@@ -199,7 +199,7 @@ def migrate_to_node(k, mm, source, dest, flags):
     return err
 
 
-@mempolicy.function()
+@mempolicy.function(since="v2.6.16")
 def do_migrate_pages(k, mm, from_nodes, to_nodes, flags):
     """Move an mm's pages from `from_nodes` to `to_nodes`: pages not moved, or -errno."""
     busy = 0
@@ -228,7 +228,7 @@ def do_migrate_pages(k, mm, from_nodes, to_nodes, flags):
     return err if err < 0 else busy
 
 
-@mempolicy.function(syscall=True)
+@mempolicy.function(since="v2.6.16", syscall=True)
 def sys_migrate_pages(k, pid, old_nodes, new_nodes):
     """Move the pages of process `pid` (0 = the caller) from old to new nodes.
 
@@ -254,7 +254,7 @@ def sys_migrate_pages(k, pid, old_nodes, new_nodes):
     return err
 
 
-@mempolicy.function(static=True)
+@mempolicy.function(since="v2.6.16", static=True)
 def mpol_check_policy(k, mode, nodes):
     """0 if `nodes` suit `mode` (default: none; bind/interleave: some), else -EINVAL."""
     if mode == MPOL_DEFAULT:
@@ -264,7 +264,7 @@ def mpol_check_policy(k, mode, nodes):
     return 0
 
 
-@mempolicy.function(static=True)
+@mempolicy.function(since="v2.6.16", static=True)
 def mbind_range(k, vma, start, end, new):
     """Give every vma in [start, end) the new policy, splitting vmas at the ends."""
     mm = vma.vm_mm
@@ -277,7 +277,7 @@ def mbind_range(k, vma, start, end, new):
     return 0
 
 
-@mempolicy.function(syscall=True)
+@mempolicy.function(since="v2.6.16", syscall=True)
 def sys_mbind(k, start, length, mode, nodes, flags):
     """Set the policy of [start, start+len) and, with MPOL_MF_MOVE(_ALL), move its pages."""
     mm = k.current.mm
@@ -359,3 +359,117 @@ def check_range(k, mm, start, end, nodes, flags, pagelist):
                 return err
         prev = vma
     return first
+
+
+# === new-page-t (95a402c3, 2.6.18): the policy layer allocates each new page itself ===========
+
+@mempolicy.function(since="new-page-t", static=True)
+def new_node_page(k, page, node):
+    """new_page_t for sys_migrate_pages: a page on `node`."""
+    return k.alloc_pages_node(node)
+
+
+@mempolicy.function(since="new-page-t", static=True)
+def new_vma_page(k, page, private):
+    """new_page_t for mbind: a page placed by the policy of vma `private` at the page's address."""
+    return k.alloc_page_vma(private, vma_address(page, private))
+
+
+@mempolicy.function(since="new-page-t")
+def migrate_to_node(k, mm, source, dest, flags):
+    """Move every page of `mm` that is on node `source` to node `dest`."""
+    pagelist = new_private_list("pagelist")
+    yield from k.check_range(mm, mm.mmap[0].vm_start, pg.TASK_SIZE, frozenset([source]),
+                             flags | MPOL_MF_DISCONTIG_OK, pagelist)
+    err = 0
+    if len(pagelist):
+        err = yield from k.migrate_pages(pagelist, k.new_node_page, dest)
+    return err
+
+
+@mempolicy.function(since="new-page-t", syscall=True)
+def sys_mbind(k, start, length, mode, nodes, flags):
+    """Set the policy of [start, start+len) and, with MPOL_MF_MOVE(_ALL), move its pages."""
+    mm = k.current.mm
+    if flags & ~(MPOL_MF_STRICT | MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) or mode > MPOL_MAX or mode < 0:
+        return -EINVAL
+    if flags & MPOL_MF_MOVE_ALL and not k.current.capable(CAP_SYS_NICE):
+        return -EPERM
+    if start & ~pg.PAGE_MASK:
+        return -EINVAL
+    if mode == MPOL_DEFAULT:
+        flags &= ~MPOL_MF_STRICT
+    length = (length + pg.PAGE_SIZE - 1) & pg.PAGE_MASK
+    end = start + length
+    if end < start:
+        return -EINVAL
+    if end == start:
+        return 0
+    if k.mpol_check_policy(mode, nodes):
+        return -EINVAL
+    new = None if mode == MPOL_DEFAULT else Mempolicy(mode, nodes)
+    if new is None:
+        flags |= MPOL_MF_DISCONTIG_OK
+    pagelist = new_private_list("pagelist")
+    yield from down_write(mm.mmap_sem)
+    vma = yield from k.check_range(mm, start, end, nodes, flags | MPOL_MF_INVERT, pagelist)
+    err = vma if isinstance(vma, int) else 0
+    if not err:
+        err = yield from k.mbind_range(vma, start, end, new)
+        nr_failed = 0
+        if len(pagelist):
+            nr_failed = yield from k.migrate_pages(pagelist, k.new_vma_page, k.find_vma(mm, start))
+        if not err and nr_failed and flags & MPOL_MF_STRICT:
+            err = -EIO
+    if len(pagelist):
+        k.putback_lru_pages(pagelist)         # pages isolated before check_range failed
+    up_write(mm.mmap_sem)
+    return err
+
+
+# === move-pages (742755a1, 2.6.18): new_page_t names the status slot of the page it allocates for
+
+@mempolicy.function(since="move-pages", static=True)
+def new_node_page(k, page, node, result):
+    """new_page_t for sys_migrate_pages: a page on `node` (no status slot)."""
+    return k.alloc_pages_node(node)
+
+
+@mempolicy.function(since="move-pages", static=True)
+def new_vma_page(k, page, private, result):
+    """new_page_t for mbind: a page placed by the policy of vma `private` (no status slot)."""
+    return k.alloc_page_vma(private, vma_address(page, private))
+
+
+# === vma-migrate (7b2259b3, 2.6.18): vmas may migrate themselves first ========================
+
+@mempolicy.function(since="vma-migrate")
+def do_migrate_pages(k, mm, from_nodes, to_nodes, flags):
+    """Move an mm's pages from `from_nodes` to `to_nodes`: pages not moved, or -errno.
+
+    First every vma with a vm_ops->migrate method is asked to move itself.
+    """
+    busy = 0
+    yield from down_read(mm.mmap_sem)
+    err = k.migrate_vmas(mm, from_nodes, to_nodes, flags)
+    tmp = set(from_nodes) if not err else set()
+    while tmp:
+        source, dest = -1, 0
+        for s in sorted(tmp):
+            d = node_remap(s, from_nodes, to_nodes)
+            if s == d:
+                continue
+            source, dest = s, d
+            if dest not in tmp:
+                break                         # prefer a destination that is not a pending source
+        if source == -1:
+            break
+        tmp.discard(source)
+        if mm.mmap:
+            err = yield from k.migrate_to_node(mm, source, dest, flags)
+        if err > 0:
+            busy += err
+        if err < 0:
+            break
+    up_read(mm.mmap_sem)
+    return err if err < 0 else busy

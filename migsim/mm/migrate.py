@@ -7,6 +7,8 @@ order, so this module reads as the file's history. Functions that move here
 unchanged are registered with `migrate.relink` (a move), not copied.
 """
 
+from errno import EAGAIN, EBUSY, EIO, ENODEV, ENOMEM, EPERM
+
 from ..include.asm_i386 import pgtable as pg
 from ..include.linux.list import list_add_tail, list_move
 from ..include.linux.mm import (PageAnon, get_page, page_index, page_mapcount, page_mapped,
@@ -22,13 +24,22 @@ from ..include.linux.sched import PF_SWAPWRITE
 from ..include.linux.spinlock import spin_lock, spin_unlock
 from ..include.linux.swap import PAGE_ACTIVATE, PAGE_CLEAN, PAGE_KEEP, PAGE_SUCCESS
 from ..errors import KernelBug
+from ..fs import buffer  # noqa: F401  (registers the versions that migrate.relink moves here)
 from ..kbuild import kfile
 from . import vmscan
 from ..sched import Point
+from . import mempolicy, vmscan  # noqa: F401  (the same)
+from ..include.linux.list import list_del
+from ..include.linux.page_flags import ClearPageActive, PageActive
+from ..include.linux.rwsem import down_read, up_read
+from ..include.linux.sched import CAP_SYS_NICE
+from .filemap import new_private_list
+from .memory import FOLL_GET
+from .mempolicy import MIGRATE_CHUNK_SIZE, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL
+from .vmscan import AOP_WRITEPAGE_ACTIVATE
+from errno import E2BIG, EACCES, EFAULT, EINVAL, ENOENT, ESRCH
 
 migrate = kfile("mm/migrate.c")
-
-EPERM, EIO, ENOMEM, EAGAIN, EBUSY, ENODEV = 1, 5, 12, 11, 16, 19
 
 
 # === reorg (b20a3503, 2.6.17): the file is created ================================
@@ -1061,3 +1072,711 @@ migrate.layout(since="migration-entries", order=(
     "/* Migration functions */",
     "fail_migrate_page", "migrate_page", "buffer_migrate_page", "fallback_migrate_page",
     "migrate_pages", "migrate_pages_to"))
+
+
+# === no-rss (442c9137, 2.6.18): a page under migration still counts in rss ====================
+
+@migrate.function(since="no-rss", static=True)
+def remove_migration_pte(k, vma, addr, old, new):
+    """If `vma`'s pte at `addr` is a migration entry for `old`, make it a pte to `new`."""
+    mm = vma.vm_mm
+    if addr < 0 or not k.is_swap_pte(get_pte(mm, addr)):
+        return                                # quick unlocked check
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, addr)
+    if k.is_swap_pte(pte):
+        entry = pte_to_swp_entry(pte)
+        if k.is_migration_entry(entry) and k.migration_entry_to_page(entry) is old:
+            get_page(new)
+            newpte = pg.pte_mkold(pg.pfn_pte(new.pfn, vma.vm_page_prot))
+            if k.is_write_migration_entry(entry):
+                newpte = pg.pte_mkwrite(newpte)
+            set_pte_at(mm, addr, newpte)
+            k.page_add_anon_rmap(new, vma, addr)
+    spin_unlock(mm.page_table_lock)
+
+
+# === file-entries (04e62a29, 2.6.18): file pages keep their ptes as migration entries ==========
+
+@migrate.function(since="file-entries", static=True)
+def remove_migration_pte(k, vma, addr, old, new):
+    """If `vma`'s pte at `addr` is a migration entry for `old`, make it a pte to `new`."""
+    mm = vma.vm_mm
+    if addr < 0 or not k.is_swap_pte(get_pte(mm, addr)):
+        return                                # quick unlocked check
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, addr)
+    if k.is_swap_pte(pte):
+        entry = pte_to_swp_entry(pte)
+        if k.is_migration_entry(entry) and k.migration_entry_to_page(entry) is old:
+            get_page(new)
+            newpte = pg.pte_mkold(pg.pfn_pte(new.pfn, vma.vm_page_prot))
+            if k.is_write_migration_entry(entry):
+                newpte = pg.pte_mkwrite(newpte)
+            set_pte_at(mm, addr, newpte)
+            if PageAnon(new):
+                k.page_add_anon_rmap(new, vma, addr)
+            else:
+                k.page_add_file_rmap(new)
+    spin_unlock(mm.page_table_lock)
+
+
+@migrate.function(since="file-entries", static=True)
+def remove_file_migration_ptes(k, old, new):
+    """Restore the migration entries of a file page through its mapping's i_mmap.
+
+    Only linear mappings get migration entries (the simulator has no others).
+    """
+    mapping = page_mapping(new)
+    if mapping is None:
+        return
+    yield from spin_lock(mapping.i_mmap_lock, k.who())
+    for vma in list(mapping.i_mmap):          # vma_prio_tree_foreach over the page's pgoff
+        address = vma_address(new, vma)
+        if address < 0:
+            continue
+        yield Point("remove_migration_ptes_vma", (new, vma))
+        yield from k.remove_migration_pte(vma, address, old, new)
+    spin_unlock(mapping.i_mmap_lock)
+
+
+@migrate.function(since="file-entries", static=True)
+def remove_anon_migration_ptes(k, old, new):
+    """Restore the migration entries of an anonymous page through its anon_vma.
+
+    The caller holds mmap_sem of one of the page's vmas, so the anon_vma
+    cannot go away; the walk takes anon_vma->lock and visits the vmas in
+    list order, a scheduling point at each.
+    """
+    if new.mapping is None or not PageAnon(new):
+        return
+    anon_vma = new.mapping
+    yield from spin_lock(anon_vma.lock, k.who())
+    for vma in list(anon_vma.head):
+        yield Point("remove_migration_ptes_vma", (new, vma))
+        yield from k.remove_migration_pte(vma, vma_address(new, vma), old, new)
+    spin_unlock(anon_vma.lock)
+
+
+@migrate.function(since="file-entries", static=True)
+def remove_migration_ptes(k, old, new):
+    """Replace every migration entry for `old` by a pte to `new` (anonymous or file page)."""
+    if PageAnon(new):
+        yield from k.remove_anon_migration_ptes(old, new)
+    else:
+        yield from k.remove_file_migration_ptes(old, new)
+
+
+@migrate.function(since="file-entries", static=True)
+def writeout(k, mapping, page):
+    """Start writing a dirty page so that it can migrate later: always an error.
+
+    -EINVAL without ->writepage, -EAGAIN if someone else is writing it, -EIO
+    on a write error; otherwise -EAGAIN, with the page locked again. The
+    ptes come back first: ->writepage may unlock the page, and a migration
+    entry must never name an unlocked page.
+    """
+    if mapping.a_ops.writepage is None:
+        return -EINVAL
+    if not k.clear_page_dirty_for_io(page):
+        return -EAGAIN
+    yield from k.remove_migration_ptes(page, page)
+    wbc = {"sync_mode": "WB_SYNC_NONE", "nr_to_write": 1, "range": (0, (1 << 63) - 1),
+           "nonblocking": 1, "for_reclaim": 1}
+    rc = getattr(k, mapping.a_ops.writepage)(page, wbc)
+    if rc < 0:
+        return -EIO
+    if rc != AOP_WRITEPAGE_ACTIVATE:
+        yield from k.lock_page(page)          # ->writepage unlocked it
+    return -EAGAIN
+
+
+@migrate.function(since="file-entries", static=True)
+def fallback_migrate_page(k, mapping, newpage, page):
+    """Migrate a page of a mapping without migratepage: clean, buffer-less pages only.
+
+    A dirty page is written out and the attempt retried (-EAGAIN).
+    """
+    if PageDirty(page):
+        return (yield from k.writeout(mapping, page))
+    if PagePrivate(page) and not k.try_to_release_page(page):
+        return -EAGAIN
+    return (yield from k.migrate_page(mapping, newpage, page))
+
+
+# The order of the file from here to the release; a name not (yet, or any longer) present
+# is skipped, so this one declaration serves every later step.
+migrate.layout(since="file-entries", order=(
+    "isolate_lru_page", "migrate_prep", "move_to_lru", "putback_lru_pages", "is_swap_pte",
+    "remove_migration_pte", "remove_file_migration_ptes", "remove_anon_migration_ptes",
+    "remove_migration_ptes", "migration_entry_wait", "migrate_page_move_mapping", "migrate_page_copy",
+    "/* Migration functions */",
+    "fail_migrate_page", "migrate_page", "buffer_migrate_page", "writeout", "fallback_migrate_page",
+    "move_to_new_page", "unmap_and_move", "migrate_pages", "migrate_pages_to",
+    "new_page_node", "do_move_pages", "do_pages_stat", "sys_move_pages", "migrate_vmas"))
+
+
+# === unmap-and-move (e24f0b8f, 2.6.18): the loop body of migrate_pages becomes two functions ====
+
+@migrate.function(since="unmap-and-move", static=True)
+def move_to_new_page(k, newpage, page):
+    """Move the locked, fully unmapped `page` to `newpage`: 0 or -errno.
+
+    Nobody else holds the new page, so locking it cannot fail. On success
+    the migration entries become ptes to the new page; on failure the new
+    page forgets the mapping it was given.
+    """
+    if TestSetPageLocked(newpage):
+        raise KernelBug("move_to_new_page: the new page is already locked", "mm/migrate.c")
+    newpage.index, newpage.mapping = page.index, page.mapping
+    mapping = page_mapping(page)
+    if mapping is None:
+        rc = yield from k.migrate_page(mapping, newpage, page)
+    elif mapping.a_ops.migratepage:
+        rc = yield from getattr(k, mapping.a_ops.migratepage)(mapping, newpage, page)
+    else:
+        rc = yield from k.fallback_migrate_page(mapping, newpage, page)
+    if not rc:
+        yield from k.remove_migration_ptes(page, newpage)
+    else:
+        newpage.mapping = None
+    k.unlock_page(newpage)
+    return rc
+
+
+@migrate.function(since="unmap-and-move", static=True)
+def unmap_and_move(k, newpage, page, force):
+    """Lock `page`, turn its ptes into migration entries and move it to `newpage`: 0 or -errno.
+
+    Without `force` a locked page or one under writeback is left for a later
+    pass (-EAGAIN); with it, both are waited for. If the page does not move,
+    its ptes point at it again.
+    """
+    rc = -EAGAIN
+    if TestSetPageLocked(page):
+        if not force:
+            return rc
+        yield from k.lock_page(page)
+    if PageWriteback(page):
+        if not force:
+            k.unlock_page(page)
+            return rc
+        yield from k.wait_on_page_writeback(page)
+    # Establish migration entries for every pte (anonymous and file pages).
+    if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
+        rc = -EPERM                           # a vma is VM_LOCKED: permanent failure
+    elif not page_mapped(page):
+        rc = yield from k.move_to_new_page(newpage, page)
+    if rc:
+        yield from k.remove_migration_ptes(page, page)
+    k.unlock_page(page)
+    return rc
+
+
+@migrate.function(since="unmap-and-move")
+def migrate_pages(k, from_, to, moved, failed):
+    """Migrate the pages on `from_` to the new pages on `to`; return those not moved.
+
+    Up to 10 passes; from the fourth on, locked pages and pages under
+    writeback are waited for. -EAGAIN leaves a page for the next pass; any
+    other error is permanent (the page goes to `failed`).
+    """
+    swapwrite = k.current.flags & PF_SWAPWRITE
+    k.current.flags |= PF_SWAPWRITE
+    nr_failed = 0
+    retry = 1
+    pass_ = 0
+    while pass_ < 10 and retry:
+        retry = 0
+        for page in from_:
+            yield Point("cond_resched", (page,))
+            if page._count == 1:
+                list_move(page, moved)        # freed from under us: done
+                continue
+            if not len(to):
+                break
+            newpage = next(reversed(to))      # lru_to_page: the tail of `to`
+            rc = yield from k.unmap_and_move(newpage, page, pass_ > 2)
+            if rc == -EAGAIN:
+                retry += 1
+            elif rc:
+                list_move(page, failed)       # permanent failure
+                nr_failed += 1
+            else:
+                k.move_to_lru(newpage)
+                list_move(page, moved)
+        pass_ += 1
+    if not swapwrite:
+        k.current.flags &= ~PF_SWAPWRITE
+    return nr_failed + retry
+
+
+# === free-pages (aaa994b3, 2.6.18): migrate_pages releases the pages it is done with ===========
+
+@migrate.function(since="free-pages", static=True)
+def move_to_lru(k, page):
+    """Put a page (off any list) on its LRU list and drop our reference: the last one frees it."""
+    if PageActive(page):
+        ClearPageActive(page)
+        k.lru_cache_add_active(page)
+    else:
+        k.lru_cache_add(page)
+    put_page(page)
+
+
+@migrate.function(since="free-pages")
+def putback_lru_pages(k, l):
+    """Return every page on list `l` to the LRU; return how many there were."""
+    count = 0
+    for page in l:
+        list_del(page)
+        k.move_to_lru(page)
+        count += 1
+    return count
+
+
+@migrate.function(since="free-pages", static=True)
+def unmap_and_move(k, newpage, page, force):
+    """Lock `page`, turn its ptes into migration entries and move it to `newpage`: 0 or -errno.
+
+    Unless the answer is -EAGAIN, both pages leave their lists for the LRU:
+    a migrated old page and an unused new page are freed by it.
+    """
+
+    def attempt():
+        # Lock, unmap, move; the kernel's gotos as returns.
+        rc = -EAGAIN
+        if TestSetPageLocked(page):
+            if not force:
+                return rc
+            yield from k.lock_page(page)
+        if PageWriteback(page):
+            if not force:
+                k.unlock_page(page)
+                return rc
+            yield from k.wait_on_page_writeback(page)
+        if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
+            rc = -EPERM                       # a vma is VM_LOCKED: permanent failure
+        elif not page_mapped(page):
+            rc = yield from k.move_to_new_page(newpage, page)
+        if rc:
+            yield from k.remove_migration_ptes(page, page)
+        k.unlock_page(page)
+        return rc
+
+    rc = 0
+    if page._count != 1:                      # 1: freed from under us, so we are done
+        rc = yield from attempt()
+    if rc != -EAGAIN:
+        list_del(page)
+        k.move_to_lru(page)
+        list_del(newpage)
+        k.move_to_lru(newpage)
+    return rc
+
+
+@migrate.function(since="free-pages")
+def migrate_pages(k, from_, to):
+    """Migrate the pages on `from_` to the new pages on `to`; return those not moved.
+
+    Up to 10 passes; from the fourth on, locked pages and pages under
+    writeback are waited for. Pages that moved, were freed or failed for
+    good leave `from_`; only those still worth a retry stay on it.
+    """
+    swapwrite = k.current.flags & PF_SWAPWRITE
+    k.current.flags |= PF_SWAPWRITE
+    nr_failed = 0
+    retry = 1
+    pass_ = 0
+    while pass_ < 10 and retry:
+        retry = 0
+        for page in from_:
+            if not len(to):
+                break
+            yield Point("cond_resched", (page,))
+            rc = yield from k.unmap_and_move(next(reversed(to)), page, pass_ > 2)
+            if rc == -EAGAIN:
+                retry += 1
+            elif rc:
+                nr_failed += 1                # permanent failure
+        pass_ += 1
+    if not swapwrite:
+        k.current.flags &= ~PF_SWAPWRITE
+    return nr_failed + retry
+
+
+@migrate.function(since="free-pages")
+def migrate_pages_to(k, pagelist, vma, dest):
+    """Move the pages on `pagelist` to node `dest` (or per `vma`'s policy), in chunks.
+
+    Returns the number of pages not moved, or -errno; pages still on the
+    list are the caller's to put back.
+    """
+    newlist = new_private_list("newlist")
+    err = 0
+    nr_failed = 0
+    offset = 0
+    while True:
+        nr_pages = 0
+        for _ in range(len(pagelist)):
+            if vma is not None:
+                page = k.alloc_page_vma(vma, vma.vm_start + offset)
+                offset += pg.PAGE_SIZE
+            else:
+                page = k.alloc_pages_node(dest)
+            if page is None:
+                err = -ENOMEM
+                break
+            list_add_tail(page, newlist)
+            nr_pages += 1
+            if nr_pages > MIGRATE_CHUNK_SIZE:
+                break
+        if err:
+            break
+        err = yield from k.migrate_pages(pagelist, newlist)
+        if err < 0:
+            break
+        nr_failed += err
+        if len(newlist) or not len(pagelist):
+            break
+    for page in newlist:                      # new pages left over
+        list_del(page)
+        k.__free_page(page)
+    return err if err < 0 else nr_failed
+
+
+# === new-page-t (95a402c3, 2.6.18): an allocator callback instead of a list of new pages ========
+
+migrate.remove("migrate_pages_to", at="new-page-t")
+
+
+@migrate.function(since="new-page-t", static=True)
+def unmap_and_move(k, get_new_page, private, page, force):
+    """Move `page` to a page from `get_new_page(page, private)`: 0 or -errno (-ENOMEM: none).
+
+    Unless the answer is -EAGAIN, the old page leaves the list for the LRU
+    (which frees it if it moved); the new page always goes to the LRU (which
+    frees it if it was not used).
+    """
+
+    def attempt():
+        # Lock, unmap, move; the kernel's gotos as returns.
+        rc = -EAGAIN
+        if TestSetPageLocked(page):
+            if not force:
+                return rc
+            yield from k.lock_page(page)
+        if PageWriteback(page):
+            if not force:
+                k.unlock_page(page)
+                return rc
+            yield from k.wait_on_page_writeback(page)
+        if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
+            rc = -EPERM                       # a vma is VM_LOCKED: permanent failure
+        elif not page_mapped(page):
+            rc = yield from k.move_to_new_page(newpage, page)
+        if rc:
+            yield from k.remove_migration_ptes(page, page)
+        k.unlock_page(page)
+        if rc != -EAGAIN:
+            list_del(page)
+            k.move_to_lru(page)
+        return rc
+
+    newpage = get_new_page(page, private)
+    if newpage is None:
+        return -ENOMEM
+    rc = 0
+    if page._count != 1:                      # 1: freed from under us; putback frees it
+        rc = yield from attempt()
+    k.move_to_lru(newpage)
+    return rc
+
+
+@migrate.function(since="new-page-t")
+def migrate_pages(k, from_, get_new_page, private):
+    """Migrate the pages on `from_` to pages from `get_new_page`: those not moved, or -ENOMEM.
+
+    Up to 10 passes; from the fourth on, locked pages and pages under
+    writeback are waited for. Whatever is left on `from_` at the end goes
+    back to the LRU.
+    """
+    swapwrite = k.current.flags & PF_SWAPWRITE
+    k.current.flags |= PF_SWAPWRITE
+    nr_failed = 0
+    retry = 1
+    pass_ = 0
+    rc = 0
+    while pass_ < 10 and retry and rc != -ENOMEM:
+        retry = 0
+        for page in from_:
+            yield Point("cond_resched", (page,))
+            rc = yield from k.unmap_and_move(get_new_page, private, page, pass_ > 2)
+            if rc == -ENOMEM:
+                break                         # out of memory: give up altogether
+            if rc == -EAGAIN:
+                retry += 1
+            elif rc:
+                nr_failed += 1                # permanent failure
+        pass_ += 1
+    if not swapwrite:
+        k.current.flags &= ~PF_SWAPWRITE
+    k.putback_lru_pages(from_)
+    if rc == -ENOMEM:
+        return rc
+    return nr_failed + retry
+
+
+# === move-pages (742755a1, 2.6.18): sys_move_pages, page by page ================================
+
+MAX_NUMNODES = 1 << 4                         # i386 NUMA: NODES_SHIFT 4; here only an end marker
+SIZEOF_PAGE_TO_NODE = 16                      # i386: addr, page, node, status
+ULONG_MAX = (1 << 32) - 1
+
+
+class PageToNode:
+    """struct page_to_node: one page of a sys_move_pages call and what became of it."""
+
+    __slots__ = ("addr", "page", "node", "status")
+
+    def __init__(self, addr, node):
+        self.addr, self.page, self.node, self.status = addr, None, node, 0
+
+    def __repr__(self):
+        return f"<page_to_node 0x{self.addr:08x} -> node {self.node}: status {self.status}>"
+
+
+@migrate.function(since="move-pages", static=True)
+def unmap_and_move(k, get_new_page, private, page, force):
+    """Move `page` to a page from `get_new_page`: 0 or -errno (-ENOMEM: none).
+
+    Unless the answer is -EAGAIN, the old page leaves the list for the LRU
+    (which frees it if it moved); the new page always goes to the LRU (which
+    frees it if it was not used). If the allocator named a status slot, it
+    gets the new page's node, or the error.
+    """
+
+    def attempt():
+        # Lock, unmap, move; the kernel's gotos as returns.
+        rc = -EAGAIN
+        if TestSetPageLocked(page):
+            if not force:
+                return rc
+            yield from k.lock_page(page)
+        if PageWriteback(page):
+            if not force:
+                k.unlock_page(page)
+                return rc
+            yield from k.wait_on_page_writeback(page)
+        if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
+            rc = -EPERM                       # a vma is VM_LOCKED: permanent failure
+        elif not page_mapped(page):
+            rc = yield from k.move_to_new_page(newpage, page)
+        if rc:
+            yield from k.remove_migration_ptes(page, page)
+        k.unlock_page(page)
+        if rc != -EAGAIN:
+            list_del(page)
+            k.move_to_lru(page)
+        return rc
+
+    result = [None]                           # int **result: where the allocator points us
+    newpage = get_new_page(page, private, result)
+    if newpage is None:
+        return -ENOMEM
+    rc = 0
+    if page._count != 1:                      # 1: freed from under us; putback frees it
+        rc = yield from attempt()
+    k.move_to_lru(newpage)
+    if result[0] is not None:
+        result[0].status = rc if rc else newpage.node
+    return rc
+
+
+@migrate.function(since="move-pages", static=True)
+def new_page_node(k, p, private, result):
+    """new_page_t for sys_move_pages: a page on the node asked for `p`, pointing at its status."""
+    for pm in private:
+        if pm.node == MAX_NUMNODES:
+            return None
+        if pm.page is p:
+            result[0] = pm
+            return k.alloc_pages_node(pm.node)
+    return None
+
+
+@migrate.function(since="move-pages", static=True)
+def do_move_pages(k, mm, pm, migrate_all):
+    """Isolate each page of `pm` that must move, then move them all: pages not moved, or -errno.
+
+    Each entry's status says what happened before the move: its node if
+    already there, -EFAULT (no vma), -ENOENT (not present), -EACCES (mapped
+    more than once without MPOL_MF_MOVE_ALL), -EBUSY (not on the LRU).
+    -ENOENT for the whole call if no page needed moving.
+    """
+    pagelist = new_private_list("pagelist")
+    yield from down_read(mm.mmap_sem)
+    k.migrate_prep()
+    for pp in pm:
+        if pp.node == MAX_NUMNODES:
+            break
+        pp.page = None                        # ZERO_PAGE(0) in the kernel: matches no isolated page
+        err = -EFAULT
+        vma = k.find_vma(mm, pp.addr)
+        if vma is not None:
+            page = yield from k.follow_page(vma, pp.addr, FOLL_GET)
+            err = -ENOENT
+            if page is not None:              # Simplified: no ZERO_PAGE, so no PageReserved test
+                pp.page = page
+                err = page.node
+                if err != pp.node:
+                    err = -EACCES
+                    if page_mapcount(page) <= 1 or migrate_all:
+                        err = yield from k.isolate_lru_page(page, pagelist)
+                put_page(page)                # the FOLL_GET reference
+        pp.status = err
+    if len(pagelist):
+        err = yield from k.migrate_pages(pagelist, k.new_page_node, pm)
+    else:
+        err = -ENOENT
+    up_read(mm.mmap_sem)
+    return err
+
+
+@migrate.function(since="move-pages", static=True)
+def do_pages_stat(k, mm, pm):
+    """Fill each entry's status with the node of its page, -EFAULT (no vma) or -ENOENT (not present)."""
+    yield from down_read(mm.mmap_sem)
+    for pp in pm:
+        if pp.node == MAX_NUMNODES:
+            break
+        err = -EFAULT
+        vma = k.find_vma(mm, pp.addr)
+        if vma is not None:
+            page = yield from k.follow_page(vma, pp.addr, 0)
+            err = -ENOENT if page is None else page.node
+        pp.status = err
+    up_read(mm.mmap_sem)
+    return 0
+
+
+@migrate.function(since="move-pages", syscall=True)
+def sys_move_pages(k, pid, pages, nodes, status, flags):
+    """Move the pages at addresses `pages` of process `pid` (0 = the caller) to `nodes`.
+
+    With `nodes` None, only report where each page is. `status` (a list as
+    long as `pages`; None stands for a NULL pointer) receives, per page, its
+    node or a -errno. Returns the number of pages not moved, or -errno; on
+    -errno the status array is not written. The caller must own the target
+    or have CAP_SYS_NICE, which MPOL_MF_MOVE_ALL requires.
+    Simplified: no cpusets (every online node is allowed), no security hooks.
+    """
+    current = k.current
+    nr_pages = len(pages)
+    if flags & ~(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL):
+        return -EINVAL
+    if flags & MPOL_MF_MOVE_ALL and not current.capable(CAP_SYS_NICE):
+        return -EPERM
+    task = k.find_task_by_pid(pid) if pid else current
+    if task is None:
+        return -ESRCH
+    mm = task.mm                              # get_task_mm
+    if mm is None:
+        return -EINVAL
+    mm.users += 1
+    if (current.euid != task.suid and current.euid != task.uid and current.uid != task.suid
+            and current.uid != task.uid and not current.capable(CAP_SYS_NICE)):
+        err = -EPERM
+    elif nr_pages >= ULONG_MAX // SIZEOF_PAGE_TO_NODE - 1:
+        err = -E2BIG                          # the control array's size would overflow
+    else:
+        pm, err = [], 0
+        for i in range(nr_pages):
+            node = nodes[i] if nodes is not None else 0   # 0: anything but the end marker
+            if nodes is not None and not 0 <= node < len(k.nodes):
+                err = -ENODEV                 # !node_online(node)
+                break
+            pm.append(PageToNode(pages[i], node))
+        if not err:
+            pm.append(PageToNode(0, MAX_NUMNODES))
+            if nodes is not None:
+                err = yield from k.do_move_pages(mm, pm, flags & MPOL_MF_MOVE_ALL)
+            else:
+                err = yield from k.do_pages_stat(mm, pm)
+            if err >= 0:
+                for i in range(nr_pages):     # put_user
+                    if status is None:
+                        err = -EFAULT
+                    else:
+                        status[i] = pm[i].status
+    yield from k.mmput(mm)
+    return err
+
+
+# === vma-migrate (7b2259b3, 2.6.18): a vma may know how to migrate itself =======================
+
+@migrate.function(since="vma-migrate")
+def migrate_vmas(k, mm, to, from_, flags):
+    """Ask every vma with a vm_ops->migrate method to move itself: 0 or the first error.
+
+    The kernel's loop runs while the vma has a successor, so the last vma
+    is never asked.
+    """
+    err = 0
+    for vma, _next in zip(mm.mmap, mm.mmap[1:]):
+        ops = vma.vm_ops
+        if ops is not None and getattr(ops, "migrate", None) is not None:
+            err = ops.migrate(vma, to, from_, flags)
+            if err:
+                break
+    return err
+
+
+# === mlock-migrate (e6a1530d, 2.6.18): mlocked pages may move ===================================
+
+@migrate.function(since="mlock-migrate", static=True)
+def unmap_and_move(k, get_new_page, private, page, force):
+    """Move `page` to a page from `get_new_page`: 0 or -errno (-ENOMEM: none).
+
+    Unless the answer is -EAGAIN, the old page leaves the list for the LRU
+    (which frees it if it moved); the new page always goes to the LRU (which
+    frees it if it was not used). If the allocator named a status slot, it
+    gets the new page's node, or the error.
+    """
+
+    def attempt():
+        # Lock, unmap, move; the kernel's gotos as returns.
+        rc = -EAGAIN
+        if TestSetPageLocked(page):
+            if not force:
+                return rc
+            yield from k.lock_page(page)
+        if PageWriteback(page):
+            if not force:
+                k.unlock_page(page)
+                return rc
+            yield from k.wait_on_page_writeback(page)
+        # Establish migration entries; the answer does not matter (mlocked pages move too),
+        # only whether the page is still mapped.
+        yield from k.try_to_unmap(page, 1)
+        if not page_mapped(page):
+            rc = yield from k.move_to_new_page(newpage, page)
+        if rc:
+            yield from k.remove_migration_ptes(page, page)
+        k.unlock_page(page)
+        if rc != -EAGAIN:
+            list_del(page)
+            k.move_to_lru(page)
+        return rc
+
+    result = [None]                           # int **result: where the allocator points us
+    newpage = get_new_page(page, private, result)
+    if newpage is None:
+        return -ENOMEM
+    rc = 0
+    if page._count != 1:                      # 1: freed from under us; putback frees it
+        rc = yield from attempt()
+    k.move_to_lru(newpage)
+    if result[0] is not None:
+        result[0].status = rc if rc else newpage.node
+    return rc

@@ -5,8 +5,10 @@ from TASK_UNMAPPED_BASE only, page tables are never freed.
 """
 
 import bisect
+from errno import EINVAL, ENOMEM
 
 from ..include.asm_i386 import pgtable as pg
+from ..include.asm_i386.mman import MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE
 from ..include.linux.mm import (VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_READ,
                                 VM_SHARED, VM_WRITE, VM_EXEC, VMA)
 from ..include.linux.spinlock import spin_lock, spin_unlock
@@ -14,10 +16,7 @@ from ..kbuild import kfile
 
 mmap_c = kfile("mm/mmap.c")
 
-PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
-MAP_SHARED, MAP_PRIVATE = 1, 2
 TASK_UNMAPPED_BASE = 0x40000000
-ENOMEM, EINVAL = 12, 22
 
 # protection_map[VM_READ|VM_WRITE|VM_EXEC|VM_SHARED]: private writable is COW (read-only ptes)
 protection_map = [pg.PAGE_NONE, pg.PAGE_READONLY, pg.PAGE_COPY, pg.PAGE_COPY,
@@ -31,7 +30,7 @@ def calc_vm_prot_bits(prot):
             | (VM_EXEC if prot & PROT_EXEC else 0))
 
 
-@mmap_c.function()
+@mmap_c.function(since="v2.6.16")
 def find_vma(k, mm, addr):
     """The first vma with vm_end > addr (it may start above addr), or None."""
     for vma in mm.mmap:
@@ -40,7 +39,7 @@ def find_vma(k, mm, addr):
     return None
 
 
-@mmap_c.function()
+@mmap_c.function(since="v2.6.16")
 def get_unmapped_area(k, mm, length):
     """The lowest free range of `length` bytes from TASK_UNMAPPED_BASE (0 if none)."""
     addr = TASK_UNMAPPED_BASE
@@ -57,7 +56,7 @@ def __vma_link_list(mm, vma):
     bisect.insort(mm.mmap, vma, key=lambda v: v.vm_start)
 
 
-@mmap_c.function()
+@mmap_c.function(since="v2.6.16")
 def vma_link(k, mm, vma, after=None):
     """Add a vma to its mm and to its file's i_mmap (after `after`, else at the end)."""
     __vma_link_list(mm, vma)
@@ -71,7 +70,7 @@ def vma_link(k, mm, vma, after=None):
         spin_unlock(mapping.i_mmap_lock)
 
 
-@mmap_c.function()
+@mmap_c.function(since="v2.6.16")
 def do_mmap_pgoff(k, file, length, prot, flags, pgoff):
     """Map `length` bytes (of `file` from page `pgoff`) in the current mm: address or -errno."""
     mm = k.current.mm
@@ -89,7 +88,7 @@ def do_mmap_pgoff(k, file, length, prot, flags, pgoff):
     return addr
 
 
-@mmap_c.function()
+@mmap_c.function(since="v2.6.16")
 def split_vma(k, mm, vma, addr, new_below):
     """Cut `vma` at `addr`; the new vma takes the part below (new_below) or above.
 
@@ -127,7 +126,7 @@ def split_vma(k, mm, vma, addr, new_below):
     return 0
 
 
-@mmap_c.function()
+@mmap_c.function(since="v2.6.16")
 def remove_vma(k, vma):
     """Unlink a vma from its anon_vma, its file and its mm."""
     yield from k.anon_vma_unlink(vma)
@@ -139,7 +138,7 @@ def remove_vma(k, vma):
     vma.vm_mm.mmap.remove(vma)
 
 
-@mmap_c.function()
+@mmap_c.function(since="v2.6.16")
 def do_munmap(k, mm, start, length):
     """Unmap [start, start+len): 0 or -EINVAL. Caller holds mmap_sem for writing."""
     if start & ~pg.PAGE_MASK or start + length > pg.TASK_SIZE or length <= 0:
@@ -156,7 +155,7 @@ def do_munmap(k, mm, start, length):
     return 0
 
 
-@mmap_c.function()
+@mmap_c.function(since="v2.6.16")
 def exit_mmap(k, mm):
     """Tear down a whole address space (the last user of the mm is gone)."""
     for vma in list(mm.mmap):

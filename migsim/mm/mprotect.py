@@ -1,20 +1,21 @@
 """mm/mprotect.c: changing the protection of a range of memory."""
 
+from errno import EACCES, EINVAL, ENOMEM
+
 from ..include.asm_i386 import pgtable as pg
+from ..include.asm_i386.mman import PROT_EXEC, PROT_READ, PROT_WRITE
 from ..include.linux.mm import VM_EXEC, VM_READ, VM_WRITE
 from ..include.linux.pgtable_walk import ptes_in_range, set_pte_at
 from ..include.linux.rwsem import down_write, up_write
 from ..include.linux.spinlock import spin_lock, spin_unlock
 from ..include.linux.swapops import pte_to_swp_entry, swp_entry_to_pte
 from ..kbuild import kfile
-from .mmap import PROT_EXEC, PROT_READ, PROT_WRITE, calc_vm_prot_bits, protection_map
+from .mmap import calc_vm_prot_bits, protection_map
 
 mprotect_c = kfile("mm/mprotect.c")
 
-ENOMEM, EACCES, EINVAL = 12, 13, 22
 
-
-@mprotect_c.function()
+@mprotect_c.function(since="v2.6.16")
 def change_pte_range(k, mm, addr, end, newprot):
     """Rewrite the present ptes of [addr, end) with the new protection."""
     yield from spin_lock(mm.page_table_lock, k.who())
@@ -24,12 +25,12 @@ def change_pte_range(k, mm, addr, end, newprot):
     spin_unlock(mm.page_table_lock)
 
 
-@mprotect_c.function()
+@mprotect_c.function(since="v2.6.16")
 def change_protection(k, vma, start, end, newprot):
     yield from k.change_pte_range(vma.vm_mm, start, end, newprot)
 
 
-@mprotect_c.function()
+@mprotect_c.function(since="v2.6.16")
 def mprotect_fixup(k, vma, start, end, newflags):
     """Give [start, end) of `vma` new flags, splitting it as needed."""
     mm = vma.vm_mm
@@ -43,7 +44,7 @@ def mprotect_fixup(k, vma, start, end, newflags):
     return 0
 
 
-@mprotect_c.function(syscall=True)
+@mprotect_c.function(since="v2.6.16", syscall=True)
 def sys_mprotect(k, start, length, prot):
     """Change the protection of [start, start+len): 0 or -errno."""
     if start & ~pg.PAGE_MASK:

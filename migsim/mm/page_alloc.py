@@ -11,7 +11,7 @@ from ..kbuild import kfile
 page_alloc = kfile("mm/page_alloc.c")
 
 
-@page_alloc.function()
+@page_alloc.function(since="v2.6.16")
 def alloc_pages_node(k, nid, gfp_mask=None):
     """A fresh page with one reference, from node `nid` or the nearest other (None if none)."""
     n = len(k.nodes)
@@ -23,7 +23,7 @@ def alloc_pages_node(k, nid, gfp_mask=None):
     return None
 
 
-@page_alloc.function()
+@page_alloc.function(since="v2.6.16")
 def __free_page(k, page):
     """Drop the caller's (only) reference to a page it allocated."""
     put_page(page)

@@ -11,7 +11,7 @@ from ..kbuild import kfile
 page_io = kfile("mm/page_io.c")
 
 
-@page_io.function()
+@page_io.function(since="v2.6.16")
 def swap_readpage(k, page):
     """Fill a locked swap-cache page from its slot and unlock it."""
     entry = page.private
@@ -22,7 +22,7 @@ def swap_readpage(k, page):
     return 0
 
 
-@page_io.function()
+@page_io.function(since="v2.6.16")
 def swap_writepage(k, page, wbc=None):
     """Write a locked swap-cache page to its slot; the page comes back unlocked."""
     if k.remove_exclusive_swap_page(page):

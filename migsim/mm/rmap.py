@@ -23,7 +23,7 @@ rmap = kfile("mm/rmap.c")
 
 # --- anon_vma lists ---------------------------------------------------------
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def anon_vma_prepare(k, vma):
     """Give `vma` an anon_vma before its first anonymous page (0, or -ENOMEM)."""
     if vma.anon_vma is None:
@@ -33,14 +33,14 @@ def anon_vma_prepare(k, vma):
     return 0
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def __anon_vma_link(k, vma):
     """Link a new vma (split or merged) into its anon_vma; caller holds the lock."""
     if vma.anon_vma is not None:
         vma.anon_vma.head.insert(0, vma)        # list_add: at the head
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def anon_vma_link(k, vma):
     """Link a forked child's vma into the parent's anon_vma (at the head)."""
     anon_vma = vma.anon_vma
@@ -50,7 +50,7 @@ def anon_vma_link(k, vma):
         spin_unlock(anon_vma.lock)
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def anon_vma_unlink(k, vma):
     """Take a vma off its anon_vma (the anon_vma goes when its list is empty)."""
     anon_vma = vma.anon_vma
@@ -63,7 +63,7 @@ def anon_vma_unlink(k, vma):
 
 # --- adding and removing mappings --------------------------------------------
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def page_add_new_anon_rmap(k, page, vma, address):
     """First mapping of a new anonymous page."""
     page._mapcount = 0
@@ -71,7 +71,7 @@ def page_add_new_anon_rmap(k, page, vma, address):
     page.index = ((address - vma.vm_start) >> pg.PAGE_SHIFT) + vma.vm_pgoff
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def page_add_anon_rmap(k, page, vma, address):
     """One more pte maps an anonymous page (swap-in, remove_from_swap)."""
     page._mapcount += 1
@@ -80,12 +80,12 @@ def page_add_anon_rmap(k, page, vma, address):
         page.index = ((address - vma.vm_start) >> pg.PAGE_SHIFT) + vma.vm_pgoff
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def page_add_file_rmap(k, page):
     page._mapcount += 1
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def page_remove_rmap(k, page):
     """One pte less; the anon mapping stays until the page is freed."""
     page._mapcount -= 1
@@ -106,7 +106,7 @@ def rmap_lock(page):
     return page.mapping.lock if PageAnon(page) else page.mapping.i_mmap_lock
 
 
-@rmap.function(static=True)
+@rmap.function(since="v2.6.16", static=True)
 def page_referenced_one(k, page, vma):
     """1 if `vma` maps `page` with a young pte (which is made old)."""
     address = vma_address(page, vma)
@@ -120,7 +120,7 @@ def page_referenced_one(k, page, vma):
     return 0
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def page_referenced(k, page, is_locked):
     """How many references (young ptes, PG_referenced) the page had; clears them."""
     referenced = 1 if TestClearPageReferenced(page) else 0
@@ -138,7 +138,7 @@ def page_referenced(k, page, is_locked):
     return referenced
 
 
-@rmap.function(static=True)
+@rmap.function(since="v2.6.16", static=True)
 def try_to_unmap_one(k, page, vma, ignore_refs):
     """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte).
 
@@ -179,7 +179,7 @@ def try_to_unmap_one(k, page, vma, ignore_refs):
     return SWAP_AGAIN
 
 
-@rmap.function()
+@rmap.function(since="v2.6.16")
 def try_to_unmap(k, page, ignore_refs):
     """Unmap a locked page from every pte: SWAP_SUCCESS, SWAP_AGAIN or SWAP_FAIL."""
     if not PageLocked(page):
@@ -198,7 +198,7 @@ def try_to_unmap(k, page, ignore_refs):
     return ret
 
 
-@rmap.function(export=True)
+@rmap.function(since="v2.6.16", export=True)
 def remove_from_swap(k, page):
     """Turn the swap ptes that point at `page`'s swap entry back into real ptes.
 
@@ -363,3 +363,154 @@ def anon_vma_link(k, vma):
 # === rip-out-swap (d75a0fcd, 2.6.18) ===========================================================
 
 rmap.remove("remove_from_swap", at="rip-out-swap")
+
+
+# === no-rss (442c9137, 2.6.18): a migration entry leaves rss alone ============================
+
+@rmap.function(since="no-rss", static=True)
+def try_to_unmap_one(k, page, vma, migration):
+    """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte).
+
+    An anonymous page in the swap cache gets a swap entry (and leaves rss);
+    one that is not gets a migration entry that keeps the pte's write
+    permission, and still counts in rss.
+    """
+    address = vma_address(page, vma)
+    if address < 0:
+        return SWAP_AGAIN
+    mm = vma.vm_mm
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, address)
+    if not (pg.pte_present(pte) and pg.pte_pfn(pte) == page.pfn):
+        spin_unlock(mm.page_table_lock)
+        return SWAP_AGAIN
+    young = pg.pte_young(pte)
+    if young:
+        set_pte_at(mm, address, pg.pte_mkold(pte))   # ptep_clear_flush_young, even when ignored
+    if vma.vm_flags & VM_LOCKED or (young and not migration):
+        spin_unlock(mm.page_table_lock)
+        return SWAP_FAIL
+    set_pte_at(mm, address, 0)                       # ptep_clear_flush
+    if pg.pte_dirty(pte):
+        k.set_page_dirty(page)
+    if PageAnon(page):
+        if PageSwapCache(page):
+            entry = page.private
+            k.swap_duplicate(entry)
+            mm.on_mmlist = True
+            mm.anon_rss -= 1
+        else:
+            if not migration:
+                spin_unlock(mm.page_table_lock)
+                raise KernelBug("try_to_unmap_one: anonymous page not in swap cache", "mm/rmap.c")
+            entry = k.make_migration_entry(page, pg.pte_write(pte))
+        set_pte_at(mm, address, swp_entry_to_pte(entry))
+    else:
+        mm.file_rss -= 1
+    k.page_remove_rmap(page)
+    page_cache_release(page)
+    spin_unlock(mm.page_table_lock)
+    return SWAP_AGAIN
+
+
+# === file-entries (04e62a29, 2.6.18): file pages get migration entries too =====================
+
+@rmap.function(since="file-entries", static=True)
+def try_to_unmap_one(k, page, vma, migration):
+    """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte).
+
+    For migration every pte becomes a migration entry keeping its write
+    permission (file pages too); otherwise an anonymous page gets its swap
+    entry and a file pte is simply dropped.
+    """
+    address = vma_address(page, vma)
+    if address < 0:
+        return SWAP_AGAIN
+    mm = vma.vm_mm
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, address)
+    if not (pg.pte_present(pte) and pg.pte_pfn(pte) == page.pfn):
+        spin_unlock(mm.page_table_lock)
+        return SWAP_AGAIN
+    young = pg.pte_young(pte)
+    if young:
+        set_pte_at(mm, address, pg.pte_mkold(pte))   # ptep_clear_flush_young, even when ignored
+    if vma.vm_flags & VM_LOCKED or (young and not migration):
+        spin_unlock(mm.page_table_lock)
+        return SWAP_FAIL
+    set_pte_at(mm, address, 0)                       # ptep_clear_flush
+    if pg.pte_dirty(pte):
+        k.set_page_dirty(page)
+    if PageAnon(page):
+        if PageSwapCache(page):
+            entry = page.private
+            k.swap_duplicate(entry)
+            mm.on_mmlist = True
+            mm.anon_rss -= 1
+        else:
+            if not migration:
+                spin_unlock(mm.page_table_lock)
+                raise KernelBug("try_to_unmap_one: anonymous page not in swap cache", "mm/rmap.c")
+            entry = k.make_migration_entry(page, pg.pte_write(pte))
+        set_pte_at(mm, address, swp_entry_to_pte(entry))
+    elif migration:
+        entry = k.make_migration_entry(page, pg.pte_write(pte))   # a file page's own entry
+        set_pte_at(mm, address, swp_entry_to_pte(entry))
+    else:
+        mm.file_rss -= 1
+    k.page_remove_rmap(page)
+    page_cache_release(page)
+    spin_unlock(mm.page_table_lock)
+    return SWAP_AGAIN
+
+
+# === mlock-migrate (e6a1530d, 2.6.18): migration ignores mlock and young ptes =================
+
+@rmap.function(since="mlock-migrate", static=True)
+def try_to_unmap_one(k, page, vma, migration):
+    """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte).
+
+    Only reclaim (not migration) is refused by a VM_LOCKED vma or a young
+    pte: an mlocked page must stay in memory, not in the same frame.
+    """
+    address = vma_address(page, vma)
+    if address < 0:
+        return SWAP_AGAIN
+    mm = vma.vm_mm
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, address)
+    if not (pg.pte_present(pte) and pg.pte_pfn(pte) == page.pfn):
+        spin_unlock(mm.page_table_lock)
+        return SWAP_AGAIN
+    if not migration:
+        if vma.vm_flags & VM_LOCKED:
+            spin_unlock(mm.page_table_lock)
+            return SWAP_FAIL
+        if pg.pte_young(pte):                        # ptep_clear_flush_young
+            set_pte_at(mm, address, pg.pte_mkold(pte))
+            spin_unlock(mm.page_table_lock)
+            return SWAP_FAIL
+    set_pte_at(mm, address, 0)                       # ptep_clear_flush
+    if pg.pte_dirty(pte):
+        k.set_page_dirty(page)
+    if PageAnon(page):
+        if PageSwapCache(page):
+            entry = page.private
+            k.swap_duplicate(entry)
+            mm.on_mmlist = True
+            mm.anon_rss -= 1
+        else:
+            if not migration:
+                spin_unlock(mm.page_table_lock)
+                raise KernelBug("try_to_unmap_one: anonymous page not in swap cache", "mm/rmap.c")
+            entry = k.make_migration_entry(page, pg.pte_write(pte))
+        set_pte_at(mm, address, swp_entry_to_pte(entry))
+    elif migration:
+        entry = k.make_migration_entry(page, pg.pte_write(pte))   # a file page's own entry
+        set_pte_at(mm, address, swp_entry_to_pte(entry))
+    else:
+        mm.file_rss -= 1
+    k.page_remove_rmap(page)
+    page_cache_release(page)
+    spin_unlock(mm.page_table_lock)
+    return SWAP_AGAIN

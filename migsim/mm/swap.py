@@ -11,14 +11,14 @@ from ..kbuild import kfile
 swap_c = kfile("mm/swap.c")
 
 
-@swap_c.function()
+@swap_c.function(since="v2.6.16")
 def lru_cache_add(k, page):
     """Put a new page on its node's inactive list."""
     SetPageLRU(page)
     page.zone.lru_add(page)
 
 
-@swap_c.function()
+@swap_c.function(since="v2.6.16")
 def lru_cache_add_active(k, page):
     """Put a new page on its node's active list."""
     SetPageActive(page)
@@ -26,7 +26,7 @@ def lru_cache_add_active(k, page):
     page.zone.lru_add(page)
 
 
-@swap_c.function()
+@swap_c.function(since="v2.6.16")
 def activate_page(k, page):
     """Move an inactive LRU page to the active list."""
     if PageLRU(page) and not PageActive(page):
@@ -36,7 +36,7 @@ def activate_page(k, page):
         page.zone.lru_add(page)
 
 
-@swap_c.function()
+@swap_c.function(since="v2.6.16")
 def mark_page_accessed(k, page):
     """Second touch of a referenced inactive page activates it."""
     if not PageActive(page) and PageReferenced(page) and PageLRU(page):
@@ -46,7 +46,7 @@ def mark_page_accessed(k, page):
         SetPageReferenced(page)
 
 
-@swap_c.function()
+@swap_c.function(since="v2.6.16")
 def lru_add_drain(k):
     """Flush this CPU's pagevecs to the LRU (nothing to do: no pagevecs here)."""
     return None

@@ -4,6 +4,9 @@ A page in the swap cache has PG_swapcache, its swap entry in `private`, one
 reference held by the cache, and one count in its slot's swap map.
 """
 
+from errno import EEXIST, ENOENT
+
+from ..include.linux.fs import AddressSpaceOperations
 from ..include.linux.mm import get_page, page_cache_release
 from ..include.linux.page_flags import (ClearPageSwapCache, PageLocked, PagePrivate, PageSwapCache,
                                         SetPageDirty, SetPageLocked, SetPageSwapCache, SetPageUptodate)
@@ -13,10 +16,8 @@ from ..kbuild import kfile
 
 swap_state = kfile("mm/swap_state.c")
 
-EEXIST, ENOENT = 17, 2
 
-
-@swap_state.function()
+@swap_state.function(since="v2.6.16")
 def __add_to_swap_cache(k, page, entry):
     """Insert a page at `entry` in swapper_space (locks it). 0 or -EEXIST."""
     if PageSwapCache(page) or PagePrivate(page):
@@ -35,7 +36,7 @@ def __add_to_swap_cache(k, page, entry):
     return 0
 
 
-@swap_state.function()
+@swap_state.function(since="v2.6.16")
 def add_to_swap_cache(k, page, entry):
     """Swap-in's insert: take a swap-map count for the cache first."""
     if not k.swap_duplicate(entry):
@@ -46,7 +47,7 @@ def add_to_swap_cache(k, page, entry):
     return err
 
 
-@swap_state.function()
+@swap_state.function(since="v2.6.16")
 def add_to_swap(k, page, gfp_mask=None):
     """Give a locked anonymous page a swap slot and put it in the swap cache. 1 ok, 0 none."""
     if not PageLocked(page):
@@ -65,7 +66,7 @@ def add_to_swap(k, page, gfp_mask=None):
             return 0
 
 
-@swap_state.function()
+@swap_state.function(since="v2.6.16")
 def __delete_from_swap_cache(k, page):
     """Remove a page from the swap cache (caller holds tree_lock)."""
     del k.swapper_space.page_tree[page.private]
@@ -73,7 +74,7 @@ def __delete_from_swap_cache(k, page):
     ClearPageSwapCache(page)
 
 
-@swap_state.function()
+@swap_state.function(since="v2.6.16")
 def delete_from_swap_cache(k, page):
     """Remove a locked page from the swap cache, free its slot count and the cache's ref."""
     entry = page.private
@@ -85,13 +86,13 @@ def delete_from_swap_cache(k, page):
     page_cache_release(page)
 
 
-@swap_state.function()
+@swap_state.function(since="v2.6.16")
 def lookup_swap_cache(k, entry):
     """The swap-cache page for `entry`, with a reference, or None."""
     return (yield from k.find_get_page(k.swapper_space, entry))
 
 
-@swap_state.function()
+@swap_state.function(since="v2.6.16")
 def read_swap_cache_async(k, entry, vma, addr):
     """The page for `entry`: found in the swap cache or read from the device."""
     while True:
@@ -110,8 +111,6 @@ def read_swap_cache_async(k, entry, vma, addr):
         if err != -EEXIST:
             return None
 
-
-from ..include.linux.fs import AddressSpaceOperations  # noqa: E402  (kept beside its use)
 
 swap_aops = AddressSpaceOperations(
     writepage="swap_writepage", set_page_dirty="__set_page_dirty_nobuffers",

@@ -7,6 +7,8 @@ swapoff; no clustering (the lowest free slot of the best area is used);
 swap_lock is not a scheduling point.
 """
 
+from errno import EPERM
+
 from ..include.asm_i386 import pgtable as pg
 from ..include.linux.mm import PageAnon, get_page, page_cache_release, vma_address
 from ..include.linux.page_flags import (PageLocked, PagePrivate, PageSwapCache, PageWriteback,
@@ -22,10 +24,8 @@ from ..kbuild import kfile
 
 swapfile = kfile("mm/swapfile.c")
 
-EPERM = 1
 
-
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def get_swap_page(k):
     """A free slot (count 1) from the highest-priority area, or 0 if swap is full."""
     best = None
@@ -45,7 +45,7 @@ def get_swap_page(k):
     raise KernelBug("get_swap_page: inuse_pages says a slot is free but none is", "mm/swapfile.c")
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def swap_info_get(k, entry, who="swap_free"):
     """The area of a valid, used entry, or None after the kernel's complaint."""
     if not entry:
@@ -67,7 +67,7 @@ def swap_info_get(k, entry, who="swap_free"):
     return si
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def swap_entry_free(k, si, offset):
     """Drop one count of a slot; return the count left."""
     count = si.swap_map[offset]
@@ -82,7 +82,7 @@ def swap_entry_free(k, si, offset):
     return count
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def swap_free(k, entry):
     """Drop one user of a swap entry."""
     si = k.swap_info_get(entry)
@@ -90,7 +90,7 @@ def swap_free(k, entry):
         k.swap_entry_free(si, swp_offset(entry))
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def swap_duplicate(k, entry):
     """One more user of a swap entry (a copied swap pte). 1 ok, 0 bad entry."""
     type_, offset = swp_type(entry), swp_offset(entry)
@@ -107,14 +107,14 @@ def swap_duplicate(k, entry):
     return 0
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def page_swapcount(k, page):
     """Users of a swap-cache page's slot other than the cache itself."""
     si = k.swap_info_get(page.private)
     return 0 if si is None else si.swap_map[swp_offset(page.private)] - 1
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def can_share_swap_page(k, page):
     """May a write reuse this locked anonymous page in place? (one user only)"""
     if not PageLocked(page):
@@ -125,13 +125,13 @@ def can_share_swap_page(k, page):
     return count == 1
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def vm_swap_full(k):
     """Is more than half of all swap in use?"""
     return k.nr_swap_pages * 2 < k.total_swap_pages
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def remove_exclusive_swap_page(k, page):
     """Free the slot of a locked swap-cache page nobody else uses. 1 if done.
 
@@ -152,7 +152,7 @@ def remove_exclusive_swap_page(k, page):
     return 1
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def free_swap_and_cache(k, entry):
     """A swap pte went away: drop its count, and the cached page if now unused.
 
@@ -176,7 +176,7 @@ def free_swap_and_cache(k, entry):
     page_cache_release(page)
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def unuse_pte(k, vma, addr, entry, page):
     """Replace one swap pte by a real (old, protection-limited) pte to `page`."""
     mm = vma.vm_mm
@@ -188,7 +188,7 @@ def unuse_pte(k, vma, addr, entry, page):
     k.activate_page(page)
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def unuse_vma(k, vma, entry, page):
     """Restore the pte of `vma` that holds `entry` (at the page's address). 1 if found."""
     addr = vma_address(page, vma)
@@ -203,13 +203,13 @@ def unuse_vma(k, vma, entry, page):
     return 1 if found else 0
 
 
-@swapfile.function()
+@swapfile.function(since="v2.6.16")
 def remove_vma_swap(k, vma, page):
     """Migration's helper: restore `vma`'s swap pte for `page`'s swap entry."""
     return (yield from k.unuse_vma(vma, page.private, page))
 
 
-@swapfile.function(syscall=True)
+@swapfile.function(since="v2.6.16", syscall=True)
 def sys_swapon(k, nr_slots, prio=-1):
     """Activate a swap area of `nr_slots` slots: its type, or -EPERM.
 

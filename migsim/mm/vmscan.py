@@ -9,6 +9,8 @@ Simplified reclaim: one zone per node; refill moves unreferenced active
 pages to the inactive list; no swap token, no laptop mode, no throttling.
 """
 
+from errno import EAGAIN, EIO, ENOMEM, EPERM
+
 from ..include.linux.list import list_add_tail, list_del, list_move
 from ..include.linux.mm import (PageAnon, get_page, page_mapcount,
                                 page_mapped, page_mapping, page_index, put_page)
@@ -29,13 +31,12 @@ from ..sched import Point
 
 vmscan = kfile("mm/vmscan.c")
 
-EPERM, EIO, ENOMEM, EAGAIN = 1, 5, 12, 11
 AOP_WRITEPAGE_ACTIVATE = 0x80000
 
 
 # --- reclaim ----------------------------------------------------------------
 
-@vmscan.function(static=True)
+@vmscan.function(since="v2.6.16", static=True)
 def pageout(k, page, mapping):
     """Write a dirty, locked page out through ->writepage. A PAGE_* result."""
     if page._count - (1 if PagePrivate(page) else 0) != 2:
@@ -59,7 +60,7 @@ def pageout(k, page, mapping):
     return PAGE_CLEAN
 
 
-@vmscan.function(static=True)
+@vmscan.function(since="v2.6.16", static=True)
 def remove_mapping(k, mapping, page):
     """Drop an unused, clean, locked page from its page or swap cache. 1 if done."""
     if mapping is None:
@@ -80,7 +81,7 @@ def remove_mapping(k, mapping, page):
     return 1
 
 
-@vmscan.function(static=True)
+@vmscan.function(since="v2.6.16", static=True)
 def shrink_list(k, page_list, keep):
     """Try to free the isolated pages on `page_list`; the rest go to `keep`. Return pages freed."""
     reclaimed = 0
@@ -104,7 +105,7 @@ def shrink_list(k, page_list, keep):
     return reclaimed
 
 
-@vmscan.function(static=True)
+@vmscan.function(since="v2.6.16", static=True)
 def shrink_one_page(k, page):
     """shrink_list's body for one locked page: "freed", "activate", "keep" or "unlocked"."""
     if PageWriteback(page):
@@ -146,7 +147,7 @@ def shrink_one_page(k, page):
     return "freed"
 
 
-@vmscan.function(static=True)
+@vmscan.function(since="v2.6.16", static=True)
 def refill_inactive_zone(k, zone, nr_pages):
     """Move active pages whose ptes were not referenced to the inactive list.
 
@@ -185,7 +186,7 @@ def refill_inactive_zone(k, zone, nr_pages):
         put_page(page)
 
 
-@vmscan.function(static=True)
+@vmscan.function(since="v2.6.16", static=True)
 def shrink_zone(k, zone, nr_to_scan):
     """Refill the inactive list, then reclaim from it. Return pages freed."""
     yield from k.refill_inactive_zone(zone, nr_to_scan)
@@ -206,7 +207,7 @@ def shrink_zone(k, zone, nr_to_scan):
     return freed
 
 
-@vmscan.function()
+@vmscan.function(since="v2.6.16")
 def try_to_free_pages(k, nr_pages):
     """Reclaim up to `nr_pages` frames from every node; return how many were freed."""
     freed = 0
@@ -225,7 +226,7 @@ def try_to_free_pages(k, nr_pages):
 # a page is in it, try_to_unmap turns its ptes into swap entries, the page
 # can move like a page-cache page, and remove_from_swap rebuilds the ptes.
 
-@vmscan.function(static=True)
+@vmscan.function(since="v2.6.16", static=True)
 def move_to_lru(k, page):
     """Put an isolated page back on its LRU list and drop the isolation reference."""
     list_del(page)
@@ -237,7 +238,7 @@ def move_to_lru(k, page):
     put_page(page)
 
 
-@vmscan.function()
+@vmscan.function(since="v2.6.16")
 def putback_lru_pages(k, l):
     """Return every page on list `l` to the LRU; return how many there were."""
     count = 0
@@ -247,13 +248,13 @@ def putback_lru_pages(k, l):
     return count
 
 
-@vmscan.function(export=True)
+@vmscan.function(since="v2.6.16", export=True)
 def fail_migrate_page(k, newpage, page):
     """A migratepage method for mappings whose pages must never move."""
     return -EIO
 
 
-@vmscan.function(export=True, static=True)
+@vmscan.function(since="v2.6.16", export=True, static=True)
 def swap_page(k, page):
     """Migrate a locked page to swap (no target page); it comes back unlocked. 0 or -EAGAIN."""
     mapping = page_mapping(page)
@@ -279,7 +280,7 @@ def swap_page(k, page):
     return -EAGAIN
 
 
-@vmscan.function(export=True)
+@vmscan.function(since="v2.6.16", export=True)
 def migrate_page_remove_references(k, newpage, page, nr_refs):
     """Unmap `page` and put `newpage` in its radix-tree slot. 0, -EAGAIN or -EPERM.
 
@@ -310,7 +311,7 @@ def migrate_page_remove_references(k, newpage, page, nr_refs):
     return 0
 
 
-@vmscan.function(export=True)
+@vmscan.function(since="v2.6.16", export=True)
 def migrate_page_copy(k, newpage, page):
     """Copy contents and state from the old page to the new one, and scrub the old."""
     newpage.data = None if page.data is None else bytearray(page.data)
@@ -331,7 +332,7 @@ def migrate_page_copy(k, newpage, page):
         k.end_page_writeback(newpage)
 
 
-@vmscan.function(export=True)
+@vmscan.function(since="v2.6.16", export=True)
 def migrate_page(k, newpage, page):
     """The common migratepage method: move the mapping, copy, rebuild swap ptes."""
     if PageWriteback(page):
@@ -344,7 +345,7 @@ def migrate_page(k, newpage, page):
     return 0
 
 
-@vmscan.function()
+@vmscan.function(since="v2.6.16")
 def migrate_pages(k, from_, to, moved, failed):
     """Migrate the pages on `from_` to the new pages on `to`; return those not moved.
 
@@ -435,7 +436,7 @@ def migrate_pages(k, from_, to, moved, failed):
     return nr_failed + retry
 
 
-@vmscan.function()
+@vmscan.function(since="v2.6.16")
 def isolate_lru_page(k, page):
     """Take a page off its LRU list with a reference: 1 if done, 0 if not on the LRU."""
     ret = 0
@@ -454,3 +455,8 @@ def isolate_lru_page(k, page):
 
 vmscan.relink("pageout", since="reorg", static=False)
 vmscan.relink("remove_mapping", since="reorg", static=False)
+
+
+# === file-entries (04e62a29, 2.6.18): migration writes pages out itself, pageout is local again ===
+
+vmscan.relink("pageout", since="file-entries", static=True)

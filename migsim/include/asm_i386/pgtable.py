@@ -14,6 +14,7 @@ PGDIR_SHIFT = 22
 PTRS_PER_PGD = 1024
 PTRS_PER_PTE = 1024
 TASK_SIZE = 0xC0000000
+ZERO_PAGE = bytes(PAGE_SIZE)    # the bytes of a page never written (the kernel's zero page holds them)
 
 _PAGE_PRESENT = 0x001
 _PAGE_RW = 0x002

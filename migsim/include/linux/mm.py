@@ -7,7 +7,8 @@ the plain count (page_count(page) == page._count), as from 2.6.17 on.
 """
 
 from ...errors import BadPageState, KernelBug
-from .page_flags import (ClearPageActive, PageLRU, PageSwapCache, format_flags, PG_BITS)
+from ..asm_i386.pgtable import PAGE_SHIFT
+from .page_flags import (ClearPageActive, PageLRU, PagePrivate, PageSwapCache, format_flags, PG_BITS)
 
 VM_READ = 0x1
 VM_WRITE = 0x2
@@ -140,7 +141,6 @@ def page_to_nid(page):
 
 
 def page_has_buffers(page):
-    from .page_flags import PagePrivate
     return PagePrivate(page)
 
 
@@ -152,7 +152,7 @@ class VMA:
     """struct vm_area_struct: one mapping of a process's address space."""
 
     __slots__ = ("vm_mm", "vm_start", "vm_end", "vm_flags", "vm_page_prot",
-                 "vm_pgoff", "vm_file", "anon_vma", "vm_policy")
+                 "vm_pgoff", "vm_file", "anon_vma", "vm_policy", "vm_ops")
 
     def __init__(self, mm, start, end, flags, prot, pgoff, file=None):
         self.vm_mm, self.vm_start, self.vm_end = mm, start, end
@@ -160,6 +160,7 @@ class VMA:
         self.vm_file = file
         self.anon_vma = None
         self.vm_policy = None
+        self.vm_ops = None                   # vm_operations_struct: only ->migrate (7b2259b3) is looked at
 
     def perms(self):
         """'rw-p' style, as in /proc/PID/maps."""
@@ -178,7 +179,6 @@ class VMA:
 
 def vma_address(page, vma):
     """The user address at which `vma` would map `page` (-1 if outside)."""
-    from ..asm_i386.pgtable import PAGE_SHIFT
     address = vma.vm_start + ((page.index - vma.vm_pgoff) << PAGE_SHIFT)
     if address < vma.vm_start or address >= vma.vm_end:
         return -1

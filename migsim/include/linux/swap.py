@@ -6,7 +6,7 @@ from ..asm_i386.pgtable import PAGE_SIZE
 swap_h = kfile("include/linux/swap.h")
 
 MAX_SWAPFILES_SHIFT = 5
-swap_h.const("MAX_SWAPFILES", 1 << MAX_SWAPFILES_SHIFT)
+swap_h.const("MAX_SWAPFILES", 1 << MAX_SWAPFILES_SHIFT, since="v2.6.16")
 
 # With CONFIG_MIGRATION the two highest swap types are taken for migration entries.
 swap_h.const("MAX_SWAPFILES", (1 << MAX_SWAPFILES_SHIFT) - 2, since="migration-entries")

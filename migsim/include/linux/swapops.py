@@ -6,7 +6,9 @@ The simulated machine is 32-bit, so the type sits in bits 27-31.
 """
 
 from ...errors import KernelBug
+from ...kbuild import kfile
 from ..asm_i386 import pgtable as pg
+from .page_flags import PageLocked
 
 MAX_SWAPFILES_SHIFT = 5
 BITS_PER_LONG = 32
@@ -50,9 +52,6 @@ def swp_entry_to_pte(entry):
 # --- migration entries (CONFIG_MIGRATION), from "Swapless page migration: add R/W
 # migration entries" (0697212a, 2.6.18). They are registered kernel functions so
 # that the patch that adds them shows them in its diff.
-
-from ...kbuild import kfile  # noqa: E402  (kept beside the code that needs it)
-from .page_flags import PageLocked  # noqa: E402
 
 swapops_h = kfile("include/linux/swapops.h")
 

@@ -28,7 +28,7 @@ class Scenario:
     bug: str
     title: str
     about: str
-    build: object            # build(at) -> (kernel, context dict); the tasks are started
+    build: object            # build(at, patch=None) -> (kernel, context dict); the tasks are started
     finish: object           # finish(kernel, context): what happens after the tasks
     schedule: str = ""       # a schedule that shows the bug where it lives ("" = any)
     lives: tuple = ()        # the steps where the bug lives
@@ -79,18 +79,23 @@ class Outcome:
         return f"{self.scenario} at {self.at}, schedule {self.schedule or '(none)'}: {verdict}"
 
 
+def _kernel(at, patch, **machine):
+    """The scenario's machine at `at`, with `patch`'s functions in place if there is one (a grader's)."""
+    return Kernel(at=at, **machine) if patch is None else Kernel(at=at, patch=patch, **machine)
+
+
 def _needs_swap(at):
     """Before swapless-core, anonymous pages can only migrate through swap."""
     return steps.INDEX[at] < steps.INDEX["swapless-core"]
 
 
-def _family(at, seed, npages=2, own=8):
+def _family(at, seed, npages=2, own=8, patch=None):
     """A parent with `npages` anonymous pages shared copy-on-write with its child.
 
     The child also has `own` pages of its own, below the shared ones, so a
     migration of the child meets the shared pages only after a while.
     """
-    k = Kernel(at=at, nodes=2, frames_per_node=24, seed=seed)
+    k = _kernel(at, patch, nodes=2, frames_per_node=24, seed=seed)
     parent = k.spawn("parent")
     scratch = parent.mmap(own)               # left untouched by the parent
     a = parent.mmap(npages)
@@ -104,8 +109,8 @@ def _family(at, seed, npages=2, own=8):
     return k, parent, child, a
 
 
-def _build_fork_race(at):
-    k, parent, child, a = _family(at, seed=12)
+def _build_fork_race(at, patch=None):
+    k, parent, child, a = _family(at, seed=12, patch=patch)
     k.start(k.sys_migrate_pages, child.pid, [0], [1], label="M")
     k.start(parent.fork, label="F", comm="new child")
     return k, {"a": a, "anon_vma": k.find_vma(parent.mm, a).anon_vma, "mms": (parent.mm, child.mm)}
@@ -135,8 +140,8 @@ def _finish_touch_all(k, ctx):
     k.check()
 
 
-def _build_cow(at):
-    k, parent, child, a = _family(at, seed=13)
+def _build_cow(at, patch=None):
+    k, parent, child, a = _family(at, seed=13, patch=patch)
     k.start(k.sys_migrate_pages, child.pid, [0], [1], label="M")
     k.start(parent.fork, label="F", comm="new child")
     return k, {"a": a, "parent": parent}
@@ -150,8 +155,8 @@ def _finish_grandchild_writes(k, ctx):
     k.check()
 
 
-def _build_swapon(at):
-    k = Kernel(at=at, nodes=2, frames_per_node=12, seed=14)
+def _build_swapon(at, patch=None):
+    k = _kernel(at, patch, nodes=2, frames_per_node=12, seed=14)
     return k, {"swapon": [k.sys_swapon(1) for _ in range(k.MAX_SWAPFILES + 1)]}
 
 
@@ -159,8 +164,8 @@ def _finish_check(k, ctx):
     k.check()
 
 
-def _build_dirty_fallback(at):
-    k = Kernel(at=at, nodes=2, frames_per_node=12, seed=4)
+def _build_dirty_fallback(at, patch=None):
+    k = _kernel(at, patch, nodes=2, frames_per_node=12, seed=4)
     f = k.create_file("journal", 1, fs="listfs")
     p = k.spawn("editor")
     q = p.mmap(1, file=f, shared=True)
@@ -236,18 +241,19 @@ def get(name):
     return ALL[name]
 
 
-def run(scenario, at, schedule="", check_every_step=True):
+def run(scenario, at, schedule="", check_every_step=True, patch=None):
     """Replay `schedule`, let the tasks finish in start order, then the ending. An Outcome.
 
     `schedule` is task letters ("M85F7M6F2M") or scheduling points
     ("M@remove_migration_ptes#2 F@copy_one_pte M F", see `sched.parse`). One
     that names a task that cannot run here, or a point its task never meets,
     gives an Outcome that does not apply (`.applies` False, `.stopped` says
-    where); the outcome's `.schedule` is the letters that ran.
+    where); the outcome's `.schedule` is the letters that ran. `patch`
+    ({name: function}) runs it on a kernel with those functions in place (a grader's).
     """
     scenario = get(scenario)
     sched.parse(schedule)                    # a malformed schedule is a mistake, before any build
-    k, ctx = scenario.build(at)
+    k, ctx = scenario.build(at, patch=patch)
     start = len(k.schedule)
     check = k.check if check_every_step else None
     try:

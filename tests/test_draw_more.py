@@ -277,6 +277,21 @@ def test_machine_picture_updated_in_place_renders_like_a_fresh_one():
     assert live.png() == draw.MachinePicture(k).png() != first
 
 
+def test_machine_picture_redrawn_only_where_it_changed_renders_like_a_fresh_one_at_every_state():
+    k, ctx = scenarios.FORK_RACE.build("swapless-core")
+    live = draw.MachinePicture(k, dpi=75)
+    compared = 0
+    for i in range(100):
+        f = k.task("F")
+        (f if 60 <= i and not f.done else k.task("M")).step()   # M, then the whole fork, then M again
+        changed = live.update(k)
+        png = live.png()                                      # a partial redraw after every step
+        if changed and i % 3 == 0:
+            assert png == draw.MachinePicture(k, dpi=75).png(), f"step {i}"
+            compared += 1
+    assert compared >= 10
+
+
 def test_machine_picture_is_not_redrawn_when_nothing_visible_changed():
     k, ctx = scenarios.FORK_RACE.build("swapless-core")
     live = draw.MachinePicture(k)

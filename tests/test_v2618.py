@@ -92,7 +92,7 @@ def test_file_pages_keep_their_ptes_through_migration_entries(at, keeps):
     k, p, c, a, q, r = family(at)
     kinds, _ = migrate_stepwise(k, p, q)
     assert ("migration-write" in kinds) == keeps
-    page = k.page(p, q)
+    page = k.page(p, q, default=None)
     if keeps:
         assert page.node == 1 and k.pte(p, q).write     # no fault needed to use it again
     else:

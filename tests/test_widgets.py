@@ -248,7 +248,19 @@ def test_every_picture_choice_draws_and_the_dump_is_the_machines():
         assert bytes(s.image.value).startswith(b"\x89PNG")
         seen.add(bytes(s.image.value))
     assert len(seen) == len(values)
+    s.dump.selected_index = 0                                  # unfold the dump
     assert s.rec.k.dump() in html.unescape(s.dump_html.value)
+
+
+def test_the_dump_is_written_only_while_unfolded_and_then_follows_each_step():
+    s = widgets.Stepper(FORK, AT)
+    assert s.dump.selected_index is None and s.dump_html.value == ""
+    s.dump.selected_index = 0
+    click_steps(s, "M" * 20)
+    assert html.unescape(s.dump_html.value).count(fresh("M" * 20).dump()) == 1
+    s.dump.selected_index = None
+    click_steps(s, "M")
+    assert fresh("M" * 20).dump() in html.unescape(s.dump_html.value)      # folded: left as it was
 
 
 def test_the_scenarios_processes_are_named_for_who_they_are():

@@ -1,8 +1,11 @@
 """The machine picture: every node as a block of frames (draw_machine), and MachinePicture for widgets."""
 
+import math
+
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
+from matplotlib.transforms import Bbox
 
 from .frames import _band, _fit, _states, band_kind, check_kernel, check_size, frame_owner, frame_users
 
@@ -101,7 +104,8 @@ class MachinePicture:
 
     The layout (node blocks, pfn labels, title, a legend of every state) is
     drawn once; `update(k)` changes only the frames' colours, bands and
-    labels and the node headers, and `png()` redraws just those over the
+    labels and the node headers, and `png()` redraws just the frames and
+    headers that changed since the last render, each over its patch of the
     saved background (blitting). The machine must keep its shape (nodes,
     frames) between updates.
     """
@@ -113,13 +117,15 @@ class MachinePicture:
         self.ax = ax = self.fig.add_subplot()
         self.fig.subplots_adjust(left=0.01, right=0.99, top=0.86, bottom=0.17)   # no spare margins
         draw_machine(k, ax=ax, full_legend=True)
-        self.frames, self.bands, self.labels, self.headers = {}, {}, {}, {}
+        self.frames, self.bands, self.labels, self.headers, blocks = {}, {}, {}, {}, {}
         for patch in list(ax.patches):
             kind, _, where = (patch.get_gid() or "").partition(":")
             if kind == "frame":
                 self.frames[int(where.split(":")[1], 16)] = patch
             elif kind == "band":
                 patch.remove()
+            elif kind == "node":
+                blocks[int(where)] = patch
         for text in list(ax.texts):
             kind, _, where = (text.get_gid() or "").partition(":")
             if kind == "owner":
@@ -137,8 +143,18 @@ class MachinePicture:
             artist.set_animated(True)
         self.fig.canvas.draw()
         self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        renderer = self.fig.canvas.get_renderer()
+        # Where each frame, and each node's header line (as wide as its block), is redrawn.
+        self._frame_boxes = {pfn: _padded(rect.get_window_extent(renderer)) for pfn, rect in self.frames.items()}
+        self._header_boxes = {}
+        for nid, text in self.headers.items():
+            line, block = text.get_window_extent(renderer), blocks[nid].get_window_extent(renderer)
+            self._header_boxes[nid] = _padded(Bbox.from_extents(line.x0, line.y0, max(line.x1, block.x1),
+                                                                line.y1))
         self.key = None
         self._png = None
+        self._dirty_frames, self._dirty_headers = set(self.frames), set(self.headers)
+        self._drawn = False
         self.update(k)
 
     def _dynamic(self):
@@ -157,24 +173,57 @@ class MachinePicture:
         if key == self.key:
             return False
         frames, headers = key
-        for pfn, state, band, label in frames:
+        old_frames, old_headers = self.key or ((), ())
+        old = {f[0]: f for f in old_frames}
+        for frame in frames:
+            pfn, state, band, label = frame
+            if old.get(pfn) == frame:
+                continue
             self.frames[pfn].set_facecolor(PALETTE[state])
             self.bands[pfn].set_visible(band is not None)
             if band is not None:
                 self.bands[pfn].set_facecolor(PALETTE[band])
             self.labels[pfn].set_text(label)
+            self._dirty_frames.add(pfn)
         for nid, text in enumerate(headers):
-            self.headers[nid].set_text(text)
+            if old_headers[nid:nid + 1] != (text,):
+                self.headers[nid].set_text(text)
+                self._dirty_headers.add(nid)
         self.key, self._png = key, None
         return True
 
     def png(self):
-        """The picture as PNG bytes (rendered once per change)."""
+        """The picture as PNG bytes (rendered once per change, only where it changed)."""
         if self._png is None:
             canvas = self.fig.canvas
-            canvas.restore_region(self.background)
-            for artist in self._dynamic():
-                if artist.get_visible() and (not hasattr(artist, "get_text") or artist.get_text()):
-                    self.ax.draw_artist(artist)
+            if not self._drawn:
+                canvas.restore_region(self.background)
+            for pfn in sorted(self._dirty_frames):
+                self._restore(self._frame_boxes[pfn])
+                self._draw(self.frames[pfn], self.bands[pfn], self.labels[pfn])
+            for nid in sorted(self._dirty_headers):
+                self._restore(self._header_boxes[nid])
+                self._draw(self.headers[nid])
+            self._dirty_frames.clear()
+            self._dirty_headers.clear()
+            self._drawn = True
             self._png = rgba_to_png(canvas.buffer_rgba(), canvas.get_width_height())
         return self._png
+
+    def _restore(self, box):
+        """Put back the saved background inside display box (x0, y0, x1, y1)."""
+        x0, y0, x1, y1 = box
+        height = self.fig.canvas.get_width_height()[1]
+        # Agg's region rectangle counts rows from the top; xy is where the whole saved region starts.
+        self.fig.canvas.restore_region(self.background, bbox=(x0, height - y1, x1, height - y0), xy=(0, 0))
+
+    def _draw(self, *artists):
+        for artist in artists:
+            if artist.get_visible() and (not hasattr(artist, "get_text") or artist.get_text()):
+                self.ax.draw_artist(artist)
+
+
+def _padded(bbox, pad=2):
+    """A display box grown by `pad` pixels each way (a stroke's width), as whole pixels."""
+    return (math.floor(bbox.x0) - pad, math.floor(bbox.y0) - pad, math.ceil(bbox.x1) + pad,
+            math.ceil(bbox.y1) + pad)

@@ -13,6 +13,19 @@ def _esc(text):
     return html.escape(str(text))
 
 
+# The machine picture at about the size a laptop screen shows it (1:1, not scaled down by the browser):
+# fewer pixels to encode and send at every step.
+MACHINE_DPI = 75
+
+# Text lines at reading height rather than at the widgets' row height (28px a line), so the status
+# fits with the picture on a laptop screen; a task's status line sits beside its button.
+_CSS = """<style>
+.migsim-stepper .widget-html > .widget-html-content { line-height: 1.4; }
+.migsim-stepper .migsim-tasks .widget-html { align-self: center; margin-left: 6px; }
+.migsim-stepper .migsim-where, .migsim-stepper .migsim-schedule { margin-top: 3px; }
+</style>"""
+
+
 class Stepper:
     """Step a scenario's tasks one scheduling point at a time, back, play, and slide through states.
 
@@ -40,50 +53,64 @@ class Stepper:
     # --- building the widgets -----------------------------------------------------------------
 
     def _build(self, picture):
+        """The widgets, laid out to fit a laptop screen (1366x768) at once: one row of controls, a line
+        per task, the status lines, the picture under them scaled to what is left, the dump folded."""
         sc = self.rec.scenario
-        self.title = widgets.HTML(f"<b>{_esc(sc.name)}</b> at <code>{_esc(self.rec.at)}</code> "
+        self.title = widgets.HTML(f"{_CSS}<b>{_esc(sc.name)}</b> at <code>{_esc(self.rec.at)}</code> "
                                   f"(bug {_esc(sc.bug)}): {_esc(sc.title)}")
         self.banner = widgets.HTML("")
-        self.back_button = widgets.Button(description="back", icon="step-backward",
+        button = widgets.Layout(width="76px")
+        self.back_button = widgets.Button(description="back", icon="step-backward", layout=button,
                                           tooltip="one state back (by replay)")
         self.step_button = widgets.Button(description="step", icon="step-forward", button_style="primary",
+                                          layout=button,
                                           tooltip="run the chosen task to its next scheduling point")
-        self.reset_button = widgets.Button(description="reset", icon="undo",
+        self.reset_button = widgets.Button(description="reset", icon="undo", layout=button,
                                            tooltip="back to the first state and the opened recording")
         self.play = widgets.Play(value=0, min=0, max=1_000_000, interval=400, show_repeat=False,
-                                 description="play", tooltip="play: one step per tick")
+                                 description="play", tooltip="play: one step per tick",
+                                 layout=widgets.Layout(width="auto"))
         self.slider = widgets.IntSlider(value=0, min=0, max=0, description="state",
-                                        continuous_update=False, layout=widgets.Layout(width="420px"))
+                                        continuous_update=False, style={"description_width": "40px"},
+                                        layout=widgets.Layout(flex="1 1 200px", max_width="380px"))
         self.where = widgets.HTML("")
         self.schedule_html = widgets.HTML("")
         self.task_buttons, self.task_status = {}, {}
         rows = []
         for t in self.rec.k.tasks:
             b = widgets.ToggleButton(description=f"cpu{t.cpu}: {t.label}", value=False,
-                                     layout=widgets.Layout(width="110px"))
+                                     layout=widgets.Layout(width="84px", min_width="84px"))
             b.observe(lambda change, label=t.label: self._on_choose(label, change), names="value")
             self.task_buttons[t.label] = b
-            self.task_status[t.label] = widgets.HTML("")
+            self.task_status[t.label] = widgets.HTML("", layout=widgets.Layout(flex="1 1 0%"))
             rows.append(widgets.HBox([b, self.task_status[t.label]]))
         if not rows:
             rows.append(widgets.HTML("<i>no tasks: the scenario's ending is its only step</i>"))
         self.picture = widgets.Dropdown(description="picture", options=self._picture_options(),
-                                        layout=widgets.Layout(width="420px"))
+                                        style={"description_width": "50px"},
+                                        layout=widgets.Layout(flex="1 1 220px", max_width="340px"))
         self.picture.value = picture
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        # Scaled down (never up) to the output's width and to the height the rows above leave.
+        self.image = widgets.Image(format="png", layout=widgets.Layout(
+            max_width="100%", max_height="max(240px, calc(100vh - 390px))", object_fit="contain"))
         self.dump_html = widgets.HTML("")
+        self.dump = widgets.Accordion(children=[self.dump_html], titles=("the machine as text (k.dump())",),
+                                      selected_index=None)
         self.back_button.on_click(lambda _: self.back())
         self.step_button.on_click(lambda _: self.step())
         self.reset_button.on_click(lambda _: self.reset())
         self.slider.observe(self._on_slider, names="value")
         self.play.observe(self._on_tick, names="value")
         self.picture.observe(lambda change: None if self._quiet else self._draw(), names="value")
+        self.dump.observe(lambda change: self._show_dump(), names="selected_index")
         controls = widgets.HBox([self.back_button, self.step_button, self.play, self.reset_button,
-                                 self.slider])
-        self.widget = widgets.VBox([self.title, self.banner, controls, widgets.VBox(rows), self.where,
-                                    self.schedule_html, self.picture, self.image, self.dump_html])
-        for w, name in ((self.widget, "stepper"), (self.banner, "banner"), (self.where, "where"),
-                        (self.schedule_html, "schedule"), (self.image, "picture"), (self.dump_html, "dump")):
+                                 self.slider, self.picture], layout=widgets.Layout(flex_flow="row wrap"))
+        tasks = widgets.VBox(rows)
+        self.widget = widgets.VBox([self.title, self.banner, controls, tasks, self.where, self.schedule_html,
+                                    self.image, self.dump])
+        for w, name in ((self.widget, "stepper"), (self.banner, "banner"), (tasks, "tasks"),
+                        (self.where, "where"), (self.schedule_html, "schedule"), (self.image, "picture"),
+                        (self.dump, "dump")):
             w.add_class(f"migsim-{name}")          # stable CSS handles for browser tests and styling
 
     def _picture_options(self):
@@ -218,16 +245,22 @@ class Stepper:
         self.play.disabled = not runnable and rec.pos == len(rec.history)
         self.where.value = self._where_html()
         self.schedule_html.value = self._schedule_html()
-        self.dump_html.value = ("<pre style='font-size:11px;line-height:1.25;max-height:22em;"
-                                f"overflow:auto;margin:0'>{_esc(rec.k.dump())}</pre>")
         self._draw()
+        self._show_dump()
+
+    def _show_dump(self):
+        """The machine's dump in the folded panel, written only while the panel is open (it is long)."""
+        if self.dump.selected_index is None:
+            return
+        self.dump_html.value = ("<pre style='font-size:11px;line-height:1.25;max-height:22em;"
+                                f"overflow:auto;margin:0'>{_esc(self.rec.k.dump())}</pre>")
 
     def _draw(self):
         """The chosen picture of the current state, as PNG in the Image widget."""
         rec, kind = self.rec, self.picture.value
         if kind == "machine":
             if self._machine is None:
-                self._machine = draw.MachinePicture(rec.k)
+                self._machine = draw.MachinePicture(rec.k, dpi=MACHINE_DPI)
             self._machine.update(rec.k)
             png = self._machine.png()
         else:

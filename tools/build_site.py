@@ -140,8 +140,8 @@ def build_venv(pins, cache):
     venv = WORK / "venv"
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
     wheels = [fetch(p, cache, pip_download) for p in pins["tools"]]
-    stamp = hashlib.sha256(PINS.read_bytes() + CONSTRAINTS.read_bytes()
-                           + sys.version.encode()).hexdigest()
+    stamp = hashlib.sha256(json.dumps(pins["tools"]).encode() + CONSTRAINTS.read_bytes()
+                           + sys.version.encode()).hexdigest()   # only what the venv is made of
     marker = venv / "pins.sha256"
     if marker.exists() and marker.read_text() == stamp and (bindir / "jupyter-lite").exists():
         return bindir

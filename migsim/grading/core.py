@@ -82,14 +82,20 @@ class Fix(Exercise):
     `checks` and `hidden` are lists of (name, check); hidden ones run only
     with ``grade(..., hidden=True)`` (nbgrader's hidden tests).
     `results` maps a function name to (is_ok(value), "what it must return").
+    `at` is the step whose kernel the answer goes into: the step before the
+    patch unless given (a patch that adds a function is graded at its own
+    step, the student's version replacing the registered one).
     """
 
     kind = "fix"
 
-    def __init__(self, id, step, title, functions, checks, hidden=(), results=None):
+    def __init__(self, id, step, title, functions, checks, hidden=(), results=None, at=None):
         super().__init__(id, step, title)
         self.functions, self.checks, self.hidden = tuple(functions), list(checks), list(hidden)
         self.results = dict(results or {})
+        if at is not None and at not in steps.INDEX:
+            raise MigsimError(f"bad step for exercise {id}: {at!r} (expected a step id such as {step!r})")
+        self.at = self.before if at is None else at
 
     def grade(self, answers, hidden=False):
         checks = self.checks + (self.hidden if hidden else [])
@@ -104,7 +110,7 @@ class Fix(Exercise):
             patch[name] = answers[name]
         if problem is None:
             try:
-                make = Maker(self.before, {name: self._checked(name, fn) for name, fn in patch.items()})
+                make = Maker(self.at, {name: self._checked(name, fn) for name, fn in patch.items()})
             except MigsimError as e:
                 problem = str(e)
         if problem is not None:
@@ -122,7 +128,7 @@ class Fix(Exercise):
         """Why `fn` cannot stand in for kernel function `name` at all (None if it can)."""
         if not inspect.isfunction(fn):
             return f"{name} must be a function (def {name}(k, ...)); got {fn!r}"
-        original = build(self.before).SYMBOLS.get(name)
+        original = build(self.at).SYMBOLS.get(name)
         if original is not None and inspect.isgeneratorfunction(original.obj) != inspect.isgeneratorfunction(fn):
             if inspect.isgeneratorfunction(original.obj):
                 return (f"{name} must be a generator, as the kernel's is (it may sleep): "

@@ -173,3 +173,11 @@ return p.pid, release"""
 def test_a_setup_that_raises_gets_a_verdict():
     v = grade("03.2", setup=setup_from("return 1 / 0"))
     assert not v.passed and "ZeroDivisionError" in one_line(v)
+
+
+def test_bad_use_of_the_find_grader_is_a_migsim_error_or_a_verdict():
+    from migsim.errors import MigsimError
+    with pytest.raises(MigsimError, match=r"expected grade\('03.2', setup=...\)"):
+        grade("03.2", schedule="M3")
+    v = grade("03.2", setup="not a function")
+    assert not v.passed and "setup must be a function" in one_line(v)

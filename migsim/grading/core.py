@@ -85,17 +85,22 @@ class Fix(Exercise):
     `at` is the step whose kernel the answer goes into: the step before the
     patch unless given (a patch that adds a function is graded at its own
     step, the student's version replacing the registered one).
+    `adapt` is for a patch that changes a function's parameters: it maps the
+    name to (the parameters the answer takes, wrap), where wrap(answer) is a
+    function with the parameters of the version at the step before (it is
+    called as the patched callers call the answer).
     """
 
     kind = "fix"
 
-    def __init__(self, id, step, title, functions, checks, hidden=(), results=None, at=None):
+    def __init__(self, id, step, title, functions, checks, hidden=(), results=None, at=None, adapt=None):
         super().__init__(id, step, title)
         self.functions, self.checks, self.hidden = tuple(functions), list(checks), list(hidden)
         self.results = dict(results or {})
         if at is not None and at not in steps.INDEX:
             raise MigsimError(f"bad step for exercise {id}: {at!r} (expected a step id such as {step!r})")
         self.at = self.before if at is None else at
+        self.adapt = dict(adapt or {})
 
     def grade(self, answers, hidden=False):
         checks = self.checks + (self.hidden if hidden else [])
@@ -108,6 +113,8 @@ class Fix(Exercise):
         for name in self.functions:
             problem = problem or self._not_usable(name, answers[name])
             patch[name] = answers[name]
+            if problem is None and name in self.adapt:
+                patch[name] = self.adapt[name][1](answers[name])
         if problem is None:
             try:
                 make = Maker(self.at, {name: self._checked(name, fn) for name, fn in patch.items()})
@@ -128,6 +135,11 @@ class Fix(Exercise):
         """Why `fn` cannot stand in for kernel function `name` at all (None if it can)."""
         if not inspect.isfunction(fn):
             return f"{name} must be a function (def {name}(k, ...)); got {fn!r}"
+        if name in self.adapt:
+            params = tuple(inspect.signature(fn).parameters)
+            wanted = self.adapt[name][0]
+            if params != tuple(wanted):
+                return f"{name} must take ({', '.join(wanted)}), as after the patch; yours takes ({', '.join(params)})"
         original = build(self.at).SYMBOLS.get(name)
         if original is not None and inspect.isgeneratorfunction(original.obj) != inspect.isgeneratorfunction(fn):
             if inspect.isgeneratorfunction(original.obj):
@@ -287,3 +299,51 @@ class FindSchedule(Exercise):
             else:
                 results.append(Result(name, not outcome.failed, f"no failure at {at}", outcome.error))
         return self._verdict(results, 2)
+
+
+class FindEffect(Exercise):
+    """Make something happen by a setup, judged by what follows: `setup(k)` builds the machine.
+
+    At each step of `at` (default: the exercise's step) the setup gets a
+    fresh kernel (`machine` are its arguments); `effect(k, returned)` then
+    judges the machine and what the setup returned, raising `Wrong` when the
+    effect is not there. The effect may call back into what the setup
+    returned (a function that releases what it holds, say): it runs under
+    the same guard.
+    """
+
+    kind = "find"
+
+    def __init__(self, id, step, title, machine, effect, what, at=None):
+        super().__init__(id, step, title)
+        self.machine, self.effect, self.what = dict(machine), effect, what
+        self.at = tuple(at or (step,))
+
+    def grade(self, answers, hidden=False):
+        total = len(self.at)
+        if set(answers) != {"setup"}:
+            raise MigsimError(f"bad answer for exercise {self.id}: {sorted(answers)} "
+                              f"(expected grade({self.id!r}, setup=...))")
+        setup = answers["setup"]
+        if not inspect.isfunction(setup):
+            return self._problem(total, f"setup must be a function (def setup(k): ...); got {setup!r}")
+        guard = Guard([setup], passes=(Wrong,))
+        results = []
+        for at in self.at:
+            name = f"at {at}, {self.what}"
+            k = Kernel(at=at, **self.machine)
+            try:
+                returned = guard.run(setup, k)
+                guard.run(self.effect, k, returned)
+            except Wrong as w:
+                results.append(Result(name, False, w.expected, w.got))
+            except StudentError as e:
+                results.append(Result(name, False, got=f"at {at}: {e.text}", student=e.kind))
+                break
+            except MACHINE_FAILURES as e:
+                results.append(Result(name, False, "no kernel failure", failure_text(e)))
+            else:
+                results.append(Result(name, True))
+            finally:
+                close_tasks(k, guard)
+        return self._verdict(results, total)

@@ -1,0 +1,191 @@
+"""Chapter 03, the reference-count rule (step drop-nr-refs): its two exercises.
+
+03.1 (fix): migrate_page_remove_references works out for itself how many
+references an unmapped page may have when its mapping is switched (2, and 3
+with buffers), instead of trusting its callers' nr_refs. Graded at
+remove-definitions, with the patched callers' way of calling it. 03.2
+(find): a setup that holds a reference which keeps a page from migrating,
+judged by its effect: the page stays on node 0, and moves once the
+reference is released.
+"""
+
+from errno import EAGAIN, EPERM
+
+from ..include.linux.mm import get_page, put_page
+from .ch02 import workload_check          # seeded random workloads, as a check
+from .core import FindEffect, Fix, Wrong, expect
+
+PAGE = 4096
+MAX_POINTS = 5000      # scheduling points one migration may take in a check
+KINDS = ("anon", "ext2", "listfs")
+
+
+def run_to_end(k, t, check=True):
+    """Step task `t` to its end, k.check() after every point while it runs; its result."""
+    for _ in range(MAX_POINTS):
+        if t.done:
+            return t.result
+        if t.blocked:
+            raise Wrong(f"{t.name} to finish", f"it waits forever in {t.waits_on()} "
+                        f"(a lock taken twice, or never given back?)")
+        t.step()
+        if check and not t.done:
+            k.check()
+    raise Wrong(f"{t.name} to finish", f"it was still running after {MAX_POINTS} scheduling points")
+
+
+def machine(make, seed=3):
+    """gcc with one page of each kind on node 0: anonymous, ext2 (with buffers), listfs; swap on."""
+    k = make(nodes=2, frames_per_node=16, seed=seed)
+    k.sys_swapon(8)
+    p = k.spawn("gcc")
+    addrs = {"anon": p.mmap(1)}
+    p.write(addrs["anon"], b"anon data")
+    for kind, fs in (("ext2", "ext2"), ("listfs", "listfs")):
+        f = k.create_file(kind + "-file", 1, fs=fs)
+        addrs[kind] = p.mmap(1, file=f, shared=True)
+        p.read(addrs[kind], 1)
+    data = {kind: p.read(a, 16) for kind, a in addrs.items()}
+    return k, p, addrs, data
+
+
+def node_of(k, p, addr):
+    """The node of the page `p` reads at `addr` (faulting it in again if the migration unmapped it)."""
+    page = k.page(p, addr, default=None)
+    if page is None:
+        p.read(addr, 1)
+        page = k.page(p, addr)
+    return page.node
+
+
+def all_moved(k, p, addrs, data, ret, skip=()):
+    """Every page of `addrs` on node 1 but those of `skip` (on node 0), all intact; `ret` says so."""
+    for kind, addr in addrs.items():
+        node = node_of(k, p, addr)
+        want = 0 if kind in skip else 1
+        expect(node == want, f"the {kind} page on node {want}", f"it is on node {node}")
+        got = p.read(addr, len(data[kind]))
+        expect(got == data[kind], f"the {kind} page to read {data[kind]!r}", repr(got))
+    expect(ret == len(skip), f"sys_migrate_pages to return {len(skip)} (pages not moved)", repr(ret))
+
+
+def check_all_move(make):
+    k, p, addrs, data = machine(make)
+    ret = run_to_end(k, k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M"))
+    k.check()
+    all_moved(k, p, addrs, data, ret)
+
+
+def check_held(kind):
+    """A reference taken on one page (say, by a driver) keeps it on node 0; released, it moves."""
+    def check(make):
+        k, p, addrs, data = machine(make)
+        held = k.page(p, addrs[kind])
+        get_page(held)
+        ret = run_to_end(k, k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M"))
+        expect(held._count > 0, f"the held {kind} page still allocated", "it was freed")
+        all_moved(k, p, addrs, data, ret, skip=(kind,))
+        put_page(held)                        # the holder lets go
+        k.check()
+        ret = run_to_end(k, k.start(k.sys_migrate_pages, p.pid, [0], [1], label="N"))
+        k.check()
+        all_moved(k, p, addrs, data, ret)
+    return (f"with a reference held, the {kind} page stays; released, it moves", check)
+
+
+def check_two_mappers(make):
+    """An ext2 page mapped by two processes: both ptes go, and the page moves (count 5 down to 3)."""
+    k, p, addrs, data = machine(make)
+    q = k.spawn("ld")
+    b = q.mmap(1, file=k.files["ext2-file"], shared=True)
+    q.read(b, 1)
+    ret = run_to_end(k, k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M"))
+    k.check()
+    all_moved(k, p, addrs, data, ret)
+    expect(node_of(k, q, b) == 1, "ld's view of the ext2 page on node 1", f"node {node_of(k, q, b)}")
+
+
+def check_racing_fault(make):
+    """gcc faults on its anonymous page while it is unmapped: the fault's reference keeps it on node 0."""
+    k = make(nodes=2, frames_per_node=16, seed=3)
+    k.sys_swapon(8)
+    p = k.spawn("gcc")
+    a = p.mmap(1)
+    p.write(a, b"anon")
+    m = k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M")
+    r = k.start(p.read, a, 4, label="R")
+    k.replay("M:try_to_unmap R@lock_page")
+    r.step()
+    expect(r.blocked, "the fault to wait for the page lock (set up)", r.state)
+    ret = run_to_end(k, m)
+    expect(ret == 1, "sys_migrate_pages to return 1 (the faulting page not moved)", repr(ret))
+    got = run_to_end(k, r)
+    expect(got == b"anon", "the fault to read b'anon'", repr(got))
+    k.check()
+    expect(k.page(p, a).node == 0, "the page left on node 0", f"node {k.page(p, a).node}")
+    ret = run_to_end(k, k.start(k.sys_migrate_pages, p.pid, [0], [1], label="N"))
+    expect(ret == 0 and k.page(p, a).node == 1, "a second migration to move it",
+           f"returned {ret!r}, page on node {k.page(p, a).node}")
+
+
+def _without_nr_refs(fn):
+    """The answer as the callers at remove-definitions call it: they still pass nr_refs."""
+    def migrate_page_remove_references(k, newpage, page, nr_refs):
+        # Simplified: the patch drops the argument from migrate_page and buffer_migrate_page; here it is ignored.
+        return (yield from fn(k, newpage, page))
+    return migrate_page_remove_references
+
+
+FIX_03_1 = Fix(
+    "03.1", "drop-nr-refs", "migrate_page_remove_references works out the count it expects",
+    functions=["migrate_page_remove_references"],
+    checks=[("pages of every kind move (anonymous in swap cache, ext2 with buffers, listfs)", check_all_move)]
+    + [check_held(kind) for kind in KINDS]
+    + [("an ext2 page mapped by two processes moves", check_two_mappers),
+       ("a fault holding the page keeps it on node 0; it moves later", check_racing_fault)]
+    + [workload_check(seed) for seed in (1, 2)],
+    hidden=[workload_check(seed) for seed in range(3, 7)],
+    results={"migrate_page_remove_references": (lambda v: v in (0, -EAGAIN, -EPERM) and not isinstance(v, bool),
+                                                "0, -EAGAIN or -EPERM")},
+    adapt={"migrate_page_remove_references": (("k", "newpage", "page"), _without_nr_refs)})
+
+
+def stays_then_moves(k, returned):
+    """The effect of 03.2: a migration leaves a page behind; released, the page moves."""
+    ok = isinstance(returned, tuple) and len(returned) == 2 and isinstance(returned[0], int) \
+        and callable(returned[1])
+    expect(ok, "setup to return (pid, release)", repr(returned))
+    pid, release = returned
+    expect(pid in k.tasks_by_pid, "the pid of a process of yours", repr(pid))
+    p = k.tasks_by_pid[pid]
+    before = {a: page for a, page in _pages(k, p)}
+    expect(before, f"{p.comm} to have pages mapped", "none")
+    ret = run_to_end(k, k.start(k.sys_migrate_pages, pid, [0], [1], label="M"))
+    expect(isinstance(ret, int) and ret > 0, "sys_migrate_pages to leave a page behind (a count > 0)",
+           f"{ret!r}: every page moved")
+    stuck = [a for a in before if node_of(k, p, a) == 0]
+    expect(stuck, f"a page of {p.comm} still on node 0", "none")
+    release()
+    k.check()                                 # the setup's extra references are gone now, and only they
+    ret = run_to_end(k, k.start(k.sys_migrate_pages, pid, [0], [1], label="N"))
+    k.check()
+    nodes = sorted({node_of(k, p, a) for a in before})
+    expect(ret == 0 and nodes == [1], "after release(), every page to move to node 1",
+           f"returned {ret!r}, pages on nodes {nodes} (is something else than a reference stopping it?)")
+
+
+def _pages(k, p):
+    for vma in p.mm.mmap:
+        for a in range(vma.vm_start, vma.vm_end, PAGE):
+            page = k.page(p, a, default=None)
+            if page is not None and page.node == 0:
+                yield a, page
+
+
+FIND_03_2 = FindEffect(
+    "03.2", "drop-nr-refs", "hold a reference that keeps a page from migrating",
+    machine={"nodes": 2, "frames_per_node": 16, "seed": 2006}, effect=stays_then_moves,
+    what="a held reference keeps a page on node 0, and released it moves",
+    at=("remove-definitions", "drop-nr-refs"))
+
+EXERCISES = (FIX_03_1, FIND_03_2)

@@ -316,4 +316,7 @@ def test_a_schedule_find_replays_before_and_at_the_fix():
 
 def test_every_exercise_is_about_a_step_and_the_one_before():
     for ex in EXERCISES.values():
+        if getattr(ex, "at", None) is not None:      # Fix(at=...): judged where the function is first called
+            assert ex.before == ex.at
+            continue
         assert migsim.steps.INDEX[ex.step] == migsim.steps.INDEX[ex.before] + 1

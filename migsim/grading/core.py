@@ -16,7 +16,7 @@ Judged is behaviour, never text. The student's code runs under a `Guard`.
 import inspect
 import re
 
-from .. import steps
+from .. import kbuild, steps
 from ..errors import KernelBug, MigsimError, OutOfMemory, SegmentationFault
 from ..machine import Kernel, build
 from .guard import Guard, StudentError
@@ -82,12 +82,19 @@ class Fix(Exercise):
     `checks` and `hidden` are lists of (name, check); hidden ones run only
     with ``grade(..., hidden=True)`` (nbgrader's hidden tests).
     `results` maps a function name to (is_ok(value), "what it must return").
+    `at` is the step whose kernel runs the answer when that is not the step
+    before the patch (a function the series adds before anything calls it,
+    such as remove_migration_pte, is judged where it is first called).
     """
 
     kind = "fix"
 
-    def __init__(self, id, step, title, functions, checks, hidden=(), results=None):
+    def __init__(self, id, step, title, functions, checks, hidden=(), results=None, at=None):
         super().__init__(id, step, title)
+        self.at = at
+        if at is not None:
+            kbuild.step_index(at)                 # UnknownStep for a bad id
+            self.before = at
         self.functions, self.checks, self.hidden = tuple(functions), list(checks), list(hidden)
         self.results = dict(results or {})
 

@@ -52,12 +52,13 @@ def one_line(verdict):
 
 
 def test_the_grader_builds_at_fallback_function_itself():
-    assert (FIX_04_1.step, FIX_04_1.before, FIX_04_1.at) == ("fallback-function", "pass-mapping",
+    # `before` names the kernel the answer runs in: here the patch's own step.
+    assert (FIX_04_1.step, FIX_04_1.before, FIX_04_1.at) == ("fallback-function", "fallback-function",
                                                             "fallback-function")
 
 
 def test_a_fix_exercise_with_a_bad_build_step_is_refused():
-    with pytest.raises(MigsimError, match=r"bad step for exercise 9\.9: 'nowhere'"):
+    with pytest.raises(MigsimError, match=r"unknown step 'nowhere'"):
         Fix("9.9", "fallback-function", "t", functions=[NAME], checks=[], at="nowhere")
 
 

@@ -16,7 +16,7 @@ Judged is behaviour, never text. The student's code runs under a `Guard`.
 import inspect
 import re
 
-from .. import steps
+from .. import kbuild, steps
 from ..errors import KernelBug, MigsimError, OutOfMemory, SegmentationFault
 from ..machine import Kernel, build
 from .guard import Guard, StudentError
@@ -95,11 +95,11 @@ class Fix(Exercise):
 
     def __init__(self, id, step, title, functions, checks, hidden=(), results=None, at=None, adapt=None):
         super().__init__(id, step, title)
+        if at is not None:
+            kbuild.step_index(at)                 # UnknownStep for a bad id
+        self.at = self.before = self.before if at is None else at
         self.functions, self.checks, self.hidden = tuple(functions), list(checks), list(hidden)
         self.results = dict(results or {})
-        if at is not None and at not in steps.INDEX:
-            raise MigsimError(f"bad step for exercise {id}: {at!r} (expected a step id such as {step!r})")
-        self.at = self.before if at is None else at
         self.adapt = dict(adapt or {})
 
     def grade(self, answers, hidden=False):

@@ -18,6 +18,7 @@ import random
 
 from ..errors import OutOfMemory
 from ..mm.mempolicy import MPOL_MF_MOVE
+from .core import Wrong
 
 PAGE = 4096
 FILES = (("e0", 4, "ext2"), ("l0", 4, "listfs"), ("l1", 2, "listfs"))
@@ -143,3 +144,13 @@ class _Walk:
             rng.choice(ready).step()
             k.check()
         self.answer("sys_migrate_pages", m.result)
+
+
+def check(seed):
+    """A grader's check (name, check(make)) that runs the workload of `seed`: a Failure becomes Wrong."""
+    def run_it(make):
+        try:
+            run(make, seed)
+        except Failure as e:
+            raise Wrong(e.expected, e.got) from None
+    return (f"random workload (seed {seed})", run_it)

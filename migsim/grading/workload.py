@@ -143,3 +143,15 @@ class _Walk:
             rng.choice(ready).step()
             k.check()
         self.answer("sys_migrate_pages", m.result)
+
+
+def as_check(seed):
+    """A grader's (name, check) pair: the workload of `seed` on the answer's kernel, as a `Wrong`."""
+    from .core import Wrong
+
+    def check(make):
+        try:
+            run(make, seed)
+        except Failure as e:
+            raise Wrong(e.expected, e.got) from None
+    return (f"random workload (seed {seed})", check)

@@ -5,44 +5,27 @@ notebooks (solutions/ and exercises/08-the-cow-bug.ipynb), as in
 tests/test_grading.py.
 """
 
-from pathlib import Path
-
-import nbformat
 import pytest
 
 from migsim import kbuild
 from migsim.grading import grade
 
-ROOT = Path(__file__).resolve().parent.parent
+from chapter_cells import answer as run_cell, cells, one_line
+
 CHAPTER = "08-the-cow-bug.ipynb"
 
 
-def cells(folder):
-    nb = nbformat.read(ROOT / folder / CHAPTER, as_version=4)
-    return {c.metadata.nbgrader.grade_id: c.source for c in nb.cells
-            if c.cell_type == "code" and "nbgrader" in c.metadata}
-
-
-SOLUTION, STUDENT = cells("solutions"), cells("exercises")
+SOLUTION, STUDENT = cells(CHAPTER, "solutions"), cells(CHAPTER, "exercises")
 
 
 def answer(source):
-    ns = {"__name__": "__main__"}
-    exec(compile(SOLUTION["setup"], "<cell setup>", "exec"), ns)
-    exec(compile(source, "<cell answer>", "exec"), ns)
-    return ns["copy_one_pte"]
+    return run_cell(SOLUTION["setup"], source, "copy_one_pte")
 
 
 def edited(old, new):
     source = SOLUTION["fix_copy_one_pte"]
     assert source.count(old) == 1, old
     return answer(source.replace(old, new))
-
-
-def one_line(verdict):
-    text = verdict.message
-    assert "\n" not in text and "Traceback" not in text
-    return text
 
 
 def test_the_untouched_exercise_fails_with_a_helpful_line():

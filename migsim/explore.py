@@ -19,7 +19,7 @@ step, so the reduction is as good as the points are honest.
 
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import bad_value, check_int
 from .scenarios import get
@@ -338,7 +338,13 @@ class _Dpor:
         self.nodes.pop()
 
 
-def explore(scenario, at, bound=2, prune=True, limit=20000, progress=None, every=100):
+def _patched(scenario, patch):
+    """`scenario`, building its machines with `patch` in place."""
+    build = scenario.build
+    return replace(scenario, build=lambda at: build(at, patch=patch))
+
+
+def explore(scenario, at, bound=2, prune=True, limit=20000, progress=None, every=100, patch=None):
     """Every schedule of `scenario` at step `at` with at most `bound` preemptions: a Report.
 
     With `prune` (the default) schedules that only reorder commuting steps are
@@ -346,9 +352,13 @@ def explore(scenario, at, bound=2, prune=True, limit=20000, progress=None, every
     `progress(report)` is called every `every` complete schedules with the
     counts so far (and once at the end); if it returns a true value the
     exploration stops there, as it does after `limit` schedules
-    (`report.stopped` then says so).
+    (`report.stopped` then says so). `patch` ({name: function}) puts those
+    functions into every machine the exploration builds, as
+    ``Kernel(at=..., patch=...)`` does (a grader explores a student's fix).
     """
     scenario = get(scenario)
+    if patch is not None:
+        scenario = _patched(scenario, patch)
     check_int("bound (preemptions)", bound, 0)
     check_int("limit (schedules)", limit, 1)
     if not isinstance(prune, bool):

@@ -184,8 +184,11 @@ def on_screen(locator):
 
 
 def scroll_to_top_of(locator):
-    locator.evaluate("el => el.scrollIntoView({block: 'start'})")
-    locator.page.wait_for_timeout(300)                        # let the scroll and a re-layout settle
+    # Twice: in a long notebook, cells above that render only when scrolled past (JupyterLab's
+    # windowing) change their height and move the target after the first scroll.
+    for _ in range(2):
+        locator.evaluate("el => el.scrollIntoView({block: 'start'})")
+        locator.page.wait_for_timeout(300)                    # let the scroll and a re-layout settle
 
 
 def stepper_parts(stepper):

@@ -89,11 +89,15 @@ class Fix(Exercise):
     name to (the parameters the answer takes, wrap), where wrap(answer) is a
     function with the parameters of the version at the step before (it is
     called as the patched callers call the answer).
+    With `any_of`, the student gives any non-empty subset of `functions` (a fix
+    that may live in one of several places); the others stay the kernel's.
+    `seconds` is each check's time limit (longer for checks that explore).
     """
 
     kind = "fix"
 
-    def __init__(self, id, step, title, functions, checks, hidden=(), results=None, at=None, adapt=None):
+    def __init__(self, id, step, title, functions, checks, hidden=(), results=None, at=None, adapt=None,
+                 any_of=False, seconds=None):
         super().__init__(id, step, title)
         if at is not None:
             kbuild.step_index(at)                 # UnknownStep for a bad id
@@ -101,16 +105,22 @@ class Fix(Exercise):
         self.functions, self.checks, self.hidden = tuple(functions), list(checks), list(hidden)
         self.results = dict(results or {})
         self.adapt = dict(adapt or {})
+        self.any_of, self.seconds = any_of, seconds
 
     def grade(self, answers, hidden=False):
         checks = self.checks + (self.hidden if hidden else [])
         total = len(checks)
         wanted = ", ".join(f"{n}=..." for n in self.functions)
-        if set(answers) != set(self.functions):
+        if self.any_of and answers and set(answers) <= set(self.functions):
+            pass
+        elif self.any_of:
+            raise MigsimError(f"bad answer for exercise {self.id}: {sorted(answers)} "
+                              f"(expected grade({self.id!r}, ...) with one or more of {wanted})")
+        elif set(answers) != set(self.functions):
             raise MigsimError(f"bad answer for exercise {self.id}: {sorted(answers)} "
                               f"(expected grade({self.id!r}, {wanted}))")
         patch, problem = {}, None
-        for name in self.functions:
+        for name in answers:
             problem = problem or self._not_usable(name, answers[name])
             patch[name] = answers[name]
             if problem is None and name in self.adapt:
@@ -122,7 +132,8 @@ class Fix(Exercise):
                 problem = str(e)
         if problem is not None:
             return self._problem(total, problem)
-        guard = Guard(answers.values(), passes=(Wrong,))
+        guard = Guard(answers.values(), passes=(Wrong,), **({} if self.seconds is None else
+                                                            {"seconds": self.seconds}))
         results = []
         for name, check in checks:
             result = _run_check(guard, name, check, make)

@@ -151,3 +151,57 @@ def test_an_ext2_page_still_migrates_where_the_module_stops_linking():
     assert k.sys_migrate_pages(p.pid, [0], [1]) == 0
     assert f.i_mapping.page_tree[0].node == 1 and p.read(a, 4) == b"kept"
     k.check()
+
+
+# --- 01.2, the fixups context patch --------------------------------------------------------------------
+
+FIX = "fix_remove_references"
+STILL_MAPPED = "        return -EAGAIN                        # still mapped (faulted in again?): the next pass retries\n"
+
+
+def remove_references(new=None):
+    source = SOLUTION[FIX] if new is None else SOLUTION[FIX].replace(STILL_MAPPED, new)
+    assert new is None or source != SOLUTION[FIX]
+    return answer(source, "migrate_page_remove_references")
+
+
+def test_the_untouched_fix_fails_with_a_helpful_line():
+    v = grade("01.2", migrate_page_remove_references=answer(STUDENT[FIX], "migrate_page_remove_references"))
+    assert not v.passed and v.score == 0
+    assert one_line(v).startswith("Exercise 01.2: not answered yet")
+
+
+def test_the_fix_solution_and_the_registered_patch_pass():
+    v = grade("01.2", migrate_page_remove_references=remove_references())
+    assert v.passed and one_line(v) == f"Exercise 01.2: correct ({v.total}/{v.total} checks)"
+    assert grade("01.2", hidden=True, migrate_page_remove_references=remove_references()).passed
+    fixups = next(v.obj for v in kbuild.REGISTRY["migrate_page_remove_references"] if v.since == "fixups")
+    assert grade("01.2", migrate_page_remove_references=fixups).passed
+
+
+def test_the_reorg_version_fails_on_the_retry():
+    reorg = next(v.obj for v in kbuild.REGISTRY["migrate_page_remove_references"] if v.since == "reorg")
+    v = grade("01.2", migrate_page_remove_references=reorg)
+    assert not v.passed and v.score == v.total - 1
+    assert "got 1 attempt(s): a permanent failure after the first" in one_line(v)
+
+
+@pytest.mark.parametrize("new, failing", [
+    ("        return -EPERM\n", "retried on every pass"),          # another permanent failure
+    ("        return 0\n", "retried on every pass"),                # claims success, moves nothing
+], ids=["eperm", "claims-success"])
+def test_plausible_wrong_fixes_fail(new, failing):
+    v = grade("01.2", migrate_page_remove_references=remove_references(new))
+    assert not v.passed and failing in one_line(v), v.details()
+
+
+def test_a_differently_written_fix_passes():
+    source = SOLUTION[FIX].replace("    if page_mapcount(page):\n" + STILL_MAPPED,
+                                   "    if page_mapped(page):\n        return -EAGAIN\n")
+    fn = answer("from migsim.include.linux.mm import page_mapped\n" + source, "migrate_page_remove_references")
+    assert grade("01.2", migrate_page_remove_references=fn).passed
+
+
+def test_carrying_on_is_also_correct_the_count_under_tree_lock_catches_the_ptes():
+    """Without the test, a mapped page reaches the count check: each pte holds a reference, so -EAGAIN."""
+    assert grade("01.2", migrate_page_remove_references=remove_references("        pass\n")).passed

@@ -1,4 +1,4 @@
-"""Chapter 01, the reorg (steps reorg, unexport-swap-page, fixups): its exercise.
+"""Chapter 01, the reorg (steps reorg, unexport-swap-page, fixups): its exercises.
 
 01.1 (build): ext2's `buffer_migrate_page` as an out-of-tree filesystem
 would write it in 2.6.16, when it lived in fs/buffer.c and reached the
@@ -10,6 +10,12 @@ module: every kernel function it calls must be exported at that step.
 `as_module(fn)` gives the `Module` a reader can load at other steps (it
 fails to link at remove-definitions, where two of its symbols lose their
 exports).
+
+01.2 (fix): the failure path of `migrate_page_remove_references` that the
+fixups context patch (e23ca00b) mends: a page still mapped after
+try_to_unmap must answer -EAGAIN (retried on the next pass), not 1 (a
+permanent failure). Graded at unexport-swap-page, with a try_to_unmap that
+never unmaps for the retry, and with pages of every kind that must still move.
 """
 
 import inspect
@@ -18,9 +24,10 @@ import random
 from ..include.linux.buffer_head import BH_Dirty, page_buffers
 from ..include.linux.mm import get_page, put_page
 from ..include.linux.page_flags import PageDirty, PagePrivate
+from ..include.linux.rmap import SWAP_AGAIN
 from ..errors import MigsimError
 from ..kernel.module import Module
-from .ch02 import MAX_POINTS, migrate, moved, workload_check
+from .ch02 import MAX_POINTS, check_anon, check_clean as check_listfs_clean, check_ext2, migrate, moved, workload_check
 from .core import Fix, Maker, expect
 from .guard import Guard, StudentError
 
@@ -193,4 +200,43 @@ FIX_01_1 = ModuleFix(
     results={"buffer_migrate_page": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v <= 0,
                                      "0, or a negative error code (-EAGAIN, -EPERM, ...)")})
 
-EXERCISES = (FIX_01_1,)
+
+
+def check_still_mapped_is_retried(make):
+    """try_to_unmap leaves the pte (as when a fault maps the page again at once): every pass retries."""
+    calls = []
+
+    class Stuck(make.cls):
+        def try_to_unmap(self, page, ignore_refs):
+            calls.append(page.pfn)
+            return SWAP_AGAIN                 # still mapped: try again later
+            yield
+
+    k = Stuck(at=make.at, nodes=2, frames_per_node=16, seed=3)
+    k.sys_swapon(8)
+    p = k.spawn("gcc")
+    a = p.mmap(1)
+    p.write(a, b"mapped")
+    ret = migrate(k, p.pid)
+    expect(ret == 1, "sys_migrate_pages to report the page not moved (1)", repr(ret))
+    expect(len(calls) == 11, "the page tried on every one of the 11 passes (-EAGAIN)",
+           f"{len(calls)} attempt(s): a permanent failure after the first")
+    expect(k.page(p, a).node == 0 and p.read(a, 6) == b"mapped", "the page where it was, intact", "it is not")
+
+
+FIX_01_2 = Fix(
+    "01.2", "fixups", "a page still mapped after try_to_unmap is retried (-EAGAIN), not failed for good",
+    functions=["migrate_page_remove_references"],
+    checks=[
+        ("a page still mapped after try_to_unmap is retried on every pass", check_still_mapped_is_retried),
+        ("anonymous pages still move (through swap)", check_anon),
+        ("a clean listfs page still moves", check_listfs_clean),
+        ("an ext2 page (with buffers) still moves", check_ext2),
+        ("a page someone else holds stays where it is", check_held),
+        workload_check(2), workload_check(20),
+    ],
+    hidden=[workload_check(seed) for seed in (14, 24, 27)],
+    results={"migrate_page_remove_references": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v <= 1, "0, 1 or a negative error code")})
+
+EXERCISES = (FIX_01_1, FIX_01_2)

@@ -8,6 +8,7 @@ Everything here only reads the model. One house style lives in `STYLE` and
     migsim.draw.draw_machine(k)          # every node as a block of frames
     migsim.draw.draw_page_table(k, p)    # p's ptes, with arrows to their frames
     migsim.draw.draw_rmap(k, page)       # the anon_vma (or i_mmap) list a walk visits, in order
+    migsim.draw.draw_pte_bits([("present", 0x01000067)])   # a pte's 32 bits, fields coloured
     migsim.draw.draw_timeline("M85F7M6F2M", failing_step=-1)   # a schedule, one lane per task
 
 Each function takes ``ax=None`` (a new figure of the house size is made) and
@@ -33,6 +34,7 @@ The pieces: `style` (colours, sizes, figure and PNG helpers), `frames`
 from .frames import _ptes, band_kind, frame_kind, frame_owner, frame_state, frame_users, migrating_pfns
 from .machine import MachinePicture, draw_machine, machine_figsize, node_header
 from .pagetable import draw_page_table, pte_kind
+from .ptebits import bit_fields, draw_pte_bits
 from .rmap import draw_rmap, rmap_list
 from .style import (ALWAYS_IN_LEGEND, LANE_COLOURS, PALETTE, STATE_LABELS, STYLE, figsize, figure_png,
                     offscreen, rgba_to_png, set_style, show)
@@ -41,4 +43,5 @@ from .timeline import draw_timeline
 __all__ = ["PALETTE", "STYLE", "STATE_LABELS", "LANE_COLOURS", "set_style", "show", "frame_state", "frame_kind",
            "frame_owner", "frame_users", "migrating_pfns", "pte_kind", "band_kind", "node_header",
            "figsize", "machine_figsize", "draw_machine", "draw_page_table", "rmap_list", "draw_rmap",
-           "draw_timeline", "MachinePicture", "offscreen", "rgba_to_png", "figure_png"]
+           "draw_timeline", "MachinePicture", "offscreen", "rgba_to_png", "figure_png", "bit_fields",
+           "draw_pte_bits"]

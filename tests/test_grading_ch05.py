@@ -125,7 +125,7 @@ def test_a_differently_written_correct_answer_passes():
 
 def test_the_answer_patches_the_kernel_at_migration_entries():
     """The helpers are new at migration-entries: the step before lacks them, so the grader patches there."""
-    assert FIX_05_1.before == "fallback-function" and FIX_05_1.at == "migration-entries"
+    assert FIX_05_1.before == FIX_05_1.at == "migration-entries"          # `before`: the kernel it runs in
     plain = Fix("x.1", "migration-entries", "helpers", functions=["is_write_migration_entry"], checks=[])
     v = plain.grade({"is_write_migration_entry": lambda k, entry: False})
     assert not v.passed and "a kernel function at fallback-function" in v.message

@@ -71,6 +71,7 @@ PAGES = [   # add a chapter here when it ships (a swapless chapter replaces the 
     Page("notebooks/00-the-machine.ipynb", stepper=True),
     Page("notebooks/02-the-dirty-page.ipynb", stepper=True),
     Page("tests/browser/lite-swapless.ipynb", stepper=True),
+    Page("notebooks/06-dropping-swap.ipynb", stepper=True),
     Page("exercises/02-the-dirty-page.ipynb", answers="solutions/02-the-dirty-page.ipynb",
          looping="def setup(k):\n    while True:\n        pass\nprint(grade('02.2', setup=setup))"),
 ]

@@ -13,23 +13,21 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import migsim
 from migsim import kbuild, scenarios
 from migsim.grading import EXERCISES, FindSchedule, grade
 from migsim.grading.guard import Guard, StudentError
+import chapter_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = "02-the-dirty-page.ipynb"
 
 
 def cells(folder):
-    """{grade_id: source} of the chapter's code cells in `folder` ("solutions" or "exercises")."""
-    nb = nbformat.read(ROOT / folder / CHAPTER, as_version=4)
-    return {c.metadata.nbgrader.grade_id: c.source for c in nb.cells
-            if c.cell_type == "code" and "nbgrader" in c.metadata}
+    """{grade_id: source} of the chapter's nbgrader code cells in `folder` ("solutions" or "exercises")."""
+    return chapter_cells.cells(CHAPTER, folder)
 
 
 SOLUTION, STUDENT = cells("solutions"), cells("exercises")

@@ -8,11 +8,11 @@ sync with the .md source), so these tests check what students see.
 
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from migsim import kbuild
 from migsim.grading import grade
+import chapter_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = "03-the-reference-count-rule.ipynb"
@@ -20,9 +20,8 @@ COUNT = "expected = 2 + (1 if PagePrivate(page) else 0)"
 
 
 def cells(folder):
-    nb = nbformat.read(ROOT / folder / CHAPTER, as_version=4)
-    return {c.metadata.nbgrader.grade_id: c.source for c in nb.cells
-            if c.cell_type == "code" and "nbgrader" in c.metadata}
+    """{grade_id: source} of the chapter's nbgrader code cells in `folder` ("solutions" or "exercises")."""
+    return chapter_cells.cells(CHAPTER, folder)
 
 
 SOLUTION, STUDENT = cells("solutions"), cells("exercises")

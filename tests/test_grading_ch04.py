@@ -7,7 +7,6 @@ so these tests check what students see.
 
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from migsim import kbuild
@@ -15,6 +14,7 @@ from migsim.errors import MigsimError
 from migsim.grading import grade
 from migsim.grading.ch04 import FIX_04_1
 from migsim.grading.core import Fix
+import chapter_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = "04-unmap-first.ipynb"
@@ -22,10 +22,8 @@ NAME = "fallback_migrate_page"
 
 
 def cells(folder):
-    """{grade_id: source} of the chapter's nbgrader code cells in `folder`."""
-    nb = nbformat.read(ROOT / folder / CHAPTER, as_version=4)
-    return {c.metadata.nbgrader.grade_id: c.source for c in nb.cells
-            if c.cell_type == "code" and "nbgrader" in c.metadata}
+    """{grade_id: source} of the chapter's nbgrader code cells in `folder` ("solutions" or "exercises")."""
+    return chapter_cells.cells(CHAPTER, folder)
 
 
 SOLUTION, STUDENT = cells("solutions"), cells("exercises")

@@ -7,7 +7,6 @@ exercises/05-migration-entries.ipynb, as in tests/test_grading.py.
 
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from migsim import kbuild
@@ -15,6 +14,7 @@ from migsim.errors import MigsimError
 from migsim.grading import grade
 from migsim.grading.ch05 import FIX_05_1
 from migsim.grading.core import Fix
+import chapter_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = "05-migration-entries.ipynb"
@@ -23,9 +23,8 @@ HELPERS = ("make_migration_entry", "is_write_migration_entry", "migration_entry_
 
 
 def cells(folder):
-    nb = nbformat.read(ROOT / folder / CHAPTER, as_version=4)
-    return {c.metadata.nbgrader.grade_id: c.source for c in nb.cells
-            if c.cell_type == "code" and "nbgrader" in c.metadata}
+    """{grade_id: source} of the chapter's nbgrader code cells in `folder` ("solutions" or "exercises")."""
+    return chapter_cells.cells(CHAPTER, folder)
 
 
 SOLUTION, STUDENT = cells("solutions"), cells("exercises")

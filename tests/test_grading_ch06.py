@@ -8,12 +8,12 @@ with the source), so these tests check what students see.
 
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from migsim import kbuild
 from migsim.errors import UnknownStep
 from migsim.grading import EXERCISES, Fix, grade
+import chapter_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = "06-dropping-swap.ipynb"
@@ -21,10 +21,8 @@ CELL = "fix_remove_migration_pte"
 
 
 def cells(folder):
-    """{grade_id: source} of the chapter's code cells in `folder` ("solutions" or "exercises")."""
-    nb = nbformat.read(ROOT / folder / CHAPTER, as_version=4)
-    return {c.metadata.nbgrader.grade_id: c.source for c in nb.cells
-            if c.cell_type == "code" and "nbgrader" in c.metadata}
+    """{grade_id: source} of the chapter's nbgrader code cells in `folder` ("solutions" or "exercises")."""
+    return chapter_cells.cells(CHAPTER, folder)
 
 
 SOLUTION, STUDENT = cells("solutions"), cells("exercises")

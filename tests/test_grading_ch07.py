@@ -9,21 +9,20 @@ import inspect
 import textwrap
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import migsim
 from migsim import kbuild
 from migsim.grading import grade
+import chapter_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = "07-the-fork-race.ipynb"
 
 
 def cells(folder):
-    nb = nbformat.read(ROOT / folder / CHAPTER, as_version=4)
-    return {c.metadata.nbgrader.grade_id: c.source for c in nb.cells
-            if c.cell_type == "code" and "nbgrader" in c.metadata}
+    """{grade_id: source} of the chapter's nbgrader code cells in `folder` ("solutions" or "exercises")."""
+    return chapter_cells.cells(CHAPTER, folder)
 
 
 SOLUTION, STUDENT = cells("solutions"), cells("exercises")

@@ -13,7 +13,8 @@ import pytest
 
 import migsim
 from migsim import kbuild
-from migsim.grading import grade
+from migsim.errors import MigsimError
+from migsim.grading import EXERCISES, grade
 import chapter_cells
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,3 +153,12 @@ def test_07_2_takes_any_of_its_functions_but_not_others():
         grade("07.2", copy_one_pte=registered("anon_vma_link", "v2.6.16"))
     with pytest.raises(migsim.MigsimError, match="one or more of"):
         grade("07.2")
+
+
+def test_hidden_only_runs_the_hidden_checks_alone():
+    from migsim import machine
+    registered = machine.build("fork-race-fix").SYMBOLS["anon_vma_link"].obj
+    v = grade("07.2", anon_vma_link=registered, hidden="only")
+    assert v.passed and v.total == len(EXERCISES["07.2"].hidden)
+    with pytest.raises(MigsimError, match="bad hidden: 'yes'"):
+        grade("07.2", anon_vma_link=registered, hidden="yes")

@@ -108,7 +108,10 @@ class Fix(Exercise):
         self.any_of, self.seconds = any_of, seconds
 
     def grade(self, answers, hidden=False):
-        checks = self.checks + (self.hidden if hidden else [])
+        if hidden not in (False, True, "only"):
+            raise MigsimError(f"bad hidden: {hidden!r} (expected False, True, or 'only' for the hidden checks alone)")
+        # "only": a solution notebook that has just run the visible checks need not run them twice.
+        checks = self.hidden if hidden == "only" else self.checks + (self.hidden if hidden else [])
         total = len(checks)
         wanted = ", ".join(f"{n}=..." for n in self.functions)
         if self.any_of and answers and set(answers) <= set(self.functions):

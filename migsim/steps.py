@@ -186,11 +186,13 @@ STEPS = (
         files=("mm/migrate.c",),
         summary=(
             "Callers no longer say how many references to expect. The function "
-            "works it out: one for an anonymous page without a mapping (the "
-            "isolation reference), two with a mapping (plus the radix tree's), "
-            "three when the page also has buffers. The early unlocked "
-            "mapcount-plus-refs shortcut goes; only the count seen under "
-            "tree_lock decides."),
+            "works it out: two for a page with a mapping (the isolation "
+            "reference plus the radix tree's), three when it also has buffers. "
+            "The commit message also counts one for an anonymous page without "
+            "a mapping, but the code still refuses such a page before "
+            "unmapping it; that case only arrives with swapless-core. The early "
+            "unlocked mapcount-plus-refs shortcut goes; only the count seen "
+            "under tree_lock decides."),
     ),
     Step(
         id="extract-unmap",

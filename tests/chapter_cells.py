@@ -14,11 +14,11 @@ def cells(chapter, folder):
             if c.cell_type == "code" and "nbgrader" in c.metadata}
 
 
-def answer(setup, source, name):
-    """Run the chapter's `setup` cell, then `source` as a cell of its own: the function `name`."""
+def answer(setup, source, name, cell="answer"):
+    """Run the chapter's `setup` cell, then `source` as a cell of its own (`cell`): the function `name`."""
     ns = {"__name__": "__main__"}
     exec(compile(setup, "<cell setup>", "exec"), ns)
-    exec(compile(source, "<cell answer>", "exec"), ns)
+    exec(compile(source, f"<cell {cell}>", "exec"), ns)
     return ns[name]
 
 

@@ -30,10 +30,7 @@ CELL = "build_buffer_migrate_page"
 
 def answer(source, name="buffer_migrate_page"):
     """Run the chapter's setup cell, then `source` as a cell of its own: the function `name`."""
-    ns = {"__name__": "__main__"}
-    exec(compile(SOLUTION["setup"], "<cell setup>", "exec"), ns)
-    exec(compile(source, "<cell answer>", "exec"), ns)
-    return ns[name]
+    return chapter_cells.answer(SOLUTION["setup"], source, name)
 
 
 def edited(old, new):

@@ -30,10 +30,7 @@ SOLUTION, STUDENT = cells("solutions"), cells("exercises")
 
 def answer(source, cell="answer"):
     """Run the chapter's setup cell, then `source` as a cell: its remove_migration_pte."""
-    ns = {"__name__": "__main__"}
-    exec(compile(SOLUTION["setup"], "<cell setup>", "exec"), ns)
-    exec(compile(source, f"<cell {cell}>", "exec"), ns)
-    return ns["remove_migration_pte"]
+    return chapter_cells.answer(SOLUTION["setup"], source, "remove_migration_pte", cell)
 
 
 def edited(old, new):

@@ -27,10 +27,7 @@ SOLUTION, STUDENT = cells("solutions"), cells("exercises")
 
 def answer(source, cell="answer"):
     """The chapter's setup cell, then `source` as a cell of its own: its do_move_pages."""
-    ns = {"__name__": "__main__"}
-    exec(compile(SOLUTION["setup"], "<cell setup>", "exec"), ns)
-    exec(compile(source, f"<cell {cell}>", "exec"), ns)
-    return ns["do_move_pages"]
+    return chapter_cells.answer(SOLUTION["setup"], source, "do_move_pages", cell)
 
 
 def edited(old, new):

@@ -226,7 +226,7 @@ DIRTY_FALLBACK = Scenario(
            "before unmapping misses the dirty bit in the pte; unmapping then dirties the page and "
            "puts it on listfs's list, and the page moves anyway: the list points at a freed page."),
     build=_build_dirty_fallback, finish=_finish_check,
-    lives=("v2.6.16", "reorg", "unexport-swap-page", "fixups"),
+    lives=("v2.6.16", "reorg", "fixups", "unexport-swap-page"),
     signature=r"own dirty list points at pfn")
 
 ALL = {s.name: s for s in (DIRTY_FALLBACK, FORK_RACE_QUIET, FORK_RACE, COW_FORK, SWAPON_OVERFLOW)}

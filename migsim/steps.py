@@ -24,7 +24,7 @@ class Step:
     release: str
     files: tuple
     summary: str
-    context: bool = False    # a mainline commit between the course's patches, not one of its twelve
+    context: bool = False    # a mainline commit between the course's patches, not one of the numbered ones
 
     def __repr__(self):
         mark = ", context" if self.context else ""
@@ -76,6 +76,24 @@ STEPS = (
             "exports move along, including one for the static swap_page."),
     ),
     Step(
+        id="fixups",
+        title="Some page migration fixups",
+        commit="e23ca00bf1b1c6c0f04702cb4d29e275ab8dc330",
+        authors=("Christoph Lameter",),
+        release="2.6.17",
+        files=("mm/migrate.c",),
+        summary=(
+            "In mainline five commits before the unexport (both 2.6.17-rc2). "
+            "Besides a duplicated include and a stale comment, it mends one failure path of "
+            "migrate_page_remove_references that the reorg brought back with the "
+            "old convention: when the count or the radix-tree slot is not what "
+            "it should be under tree_lock, the answer was 1, which migrate_pages "
+            "takes for a permanent failure, instead of -EAGAIN, which asks for "
+            "another pass. A reference taken meanwhile (a swap-in fault waiting "
+            "for the page lock) made a page stay put for good."),
+        context=True,
+    ),
+    Step(
         id="unexport-swap-page",
         title="mm/migrate.c: don't export a static function",
         commit="64a3ca5f7ec2606b03be4a65736164a5373732ed",
@@ -86,22 +104,6 @@ STEPS = (
             "swap_page is static, so exporting it to modules made no sense: the "
             "EXPORT_SYMBOL line goes. A one-line patch, visible only to a module "
             "that tried to link against swap_page."),
-    ),
-    Step(
-        id="fixups",
-        title="Some page migration fixups",
-        commit="e23ca00bf1b1c6c0f04702cb4d29e275ab8dc330",
-        authors=("Christoph Lameter",),
-        release="2.6.17",
-        files=("mm/migrate.c",),
-        summary=(
-            "Committed the same day as the unexport. Besides a duplicated include "
-            "and a stale comment, it mends one failure path of "
-            "migrate_page_remove_references that the reorg brought back with the "
-            "old convention: a page still mapped after try_to_unmap answered 1, "
-            "which migrate_pages takes for a permanent failure, instead of "
-            "-EAGAIN, which asks for another pass."),
-        context=True,
     ),
     Step(
         id="dirty-fallback",
@@ -392,11 +394,15 @@ STEPS = STEPS + (
         files=("mm/migrate.c",),
         summary=(
             "The body of the big loop in migrate_pages becomes two functions: "
-            "unmap_and_move (lock the old page, wait for writeback, turn its "
-            "ptes into migration entries, put them back if the move fails) and "
-            "move_to_new_page (lock the new page, hand both to the mapping's "
-            "migratepage method or the fallback, restore the ptes to the new "
-            "page). migrate_pages keeps only the passes and the bookkeeping."),
+            "unmap_and_move (skip a page freed under us, lock the old page, wait "
+            "for writeback, turn its ptes into migration entries, put them back "
+            "if the move fails) and move_to_new_page (lock the new page, hand "
+            "both to the mapping's migratepage method or the fallback, restore "
+            "the ptes to the new page). On any answer but -EAGAIN (moved, freed "
+            "under us, failed for good) unmap_and_move itself takes the new page "
+            "off its list and gives it to the LRU, which frees it if it was not "
+            "used; so list_del moves out of move_to_lru into putback_lru_pages. "
+            "migrate_pages keeps only the passes and the bookkeeping."),
     ),
     Step(
         id="free-pages",
@@ -404,13 +410,20 @@ STEPS = STEPS + (
         commit="aaa994b300a1",
         authors=("Christoph Lameter",),
         release=RC1_MERGE,
-        files=("mm/migrate.c",),
+        files=("mm/migrate.c", "mm/mempolicy.c", "include/linux/migrate.h"),
         summary=(
             "migrate_pages stops handing pages back on 'moved' and 'failed' "
             "lists for the caller to release: unmap_and_move puts the old page "
-            "back on the LRU itself when it is done with it (which frees it if "
-            "it moved) and does the same with the new page (which frees it if "
-            "it was not used). Only pages still worth a retry stay on the list."),
+            "back on the LRU itself once it is done with it (which frees it if "
+            "it moved), and migrate_pages puts back whatever is still on its "
+            "list at the end. Nothing stays on the list, so the callers' "
+            "putbacks go (migrate_to_node, do_mbind), and with do_mbind's the "
+            "only one for pages check_range isolated before it failed: from "
+            "here on, 2.6.18 included, they stay off the LRU for good. Two "
+            "slips of this commit alone, mended by the next: migrate_pages_to "
+            "no longer frees the new pages left over, and when an allocation "
+            "fails it returns without putting the isolated pages back, "
+            "counting them as not moved instead of answering -ENOMEM."),
     ),
     Step(
         id="new-page-t",
@@ -425,8 +438,9 @@ STEPS = STEPS + (
             "when it is needed: new_node_page for sys_migrate_pages, "
             "new_vma_page for mbind, which now places each page where the "
             "vma's policy (interleave too) wants it. migrate_pages_to and its "
-            "batches go; migrate_pages puts back whatever is left on the list, "
-            "and an allocation failure (-ENOMEM) ends the whole call."),
+            "batches go, and with them free-pages' two leaks; an allocation "
+            "failure (-ENOMEM) ends the whole call, after migrate_pages has "
+            "put back what is left on the list."),
     ),
     Step(
         id="move-pages",

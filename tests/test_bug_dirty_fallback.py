@@ -26,7 +26,7 @@ def dirty_only_in_pte(at):
     return k, p, q, f
 
 
-BEFORE_FIX = ["v2.6.16", "reorg", "unexport-swap-page", "fixups"]
+BEFORE_FIX = ["v2.6.16", "reorg", "fixups", "unexport-swap-page"]
 AFTER_FIX = ["dirty-fallback", "redo-fault", "rename-migration", "group-functions", "remove-definitions",
              "drop-nr-refs", "extract-unmap", "pass-mapping", "fallback-function"]
 

@@ -152,11 +152,12 @@ def test_an_ext2_page_still_migrates_where_the_module_stops_linking():
 # --- 01.2, the fixups context patch --------------------------------------------------------------------
 
 FIX = "fix_remove_references"
-STILL_MAPPED = "        return -EAGAIN                        # still mapped (faulted in again?): the next pass retries\n"
+RETRY = ("        spin_unlock(mapping.tree_lock)\n"
+         "        return -EAGAIN                        # held by someone, maybe for a moment: the next pass retries\n")
 
 
 def remove_references(new=None):
-    source = SOLUTION[FIX] if new is None else SOLUTION[FIX].replace(STILL_MAPPED, new)
+    source = SOLUTION[FIX] if new is None else SOLUTION[FIX].replace(RETRY, new)
     assert new is None or source != SOLUTION[FIX]
     return answer(source, "migrate_page_remove_references")
 
@@ -175,29 +176,44 @@ def test_the_fix_solution_and_the_registered_patch_pass():
     assert grade("01.2", migrate_page_remove_references=fixups).passed
 
 
-def test_the_reorg_version_fails_on_the_retry():
+def test_the_exercise_is_graded_at_the_reorg():
+    from migsim.grading.ch01 import FIX_01_2
+    assert FIX_01_2.at == "reorg"
+
+
+def test_the_reorg_version_fails_on_the_passing_reference_only():
     reorg = next(v.obj for v in kbuild.REGISTRY["migrate_page_remove_references"] if v.since == "reorg")
     v = grade("01.2", migrate_page_remove_references=reorg)
     assert not v.passed and v.score == v.total - 1
-    assert "got 1 attempt(s): a permanent failure after the first" in one_line(v)
+    assert "1 not moved: a reference that was gone a moment later made the page stay for good" in one_line(v)
 
 
 @pytest.mark.parametrize("new, failing", [
-    ("        return -EPERM\n", "retried on every pass"),          # another permanent failure
-    ("        return 0\n", "retried on every pass"),                # claims success, moves nothing
-], ids=["eperm", "claims-success"])
+    # another permanent failure
+    ("        spin_unlock(mapping.tree_lock)\n        return -EPERM\n", "moves on a later pass"),
+    # carries on as if nobody held the page: it moves from under the holder
+    ("        pass\n", "a reference that stays"),
+    # retries, but keeps tree_lock: the next pass (or anyone) waits on it for ever
+    ("        return -EAGAIN\n", "a fault's passing reference"),
+], ids=["eperm", "carries-on", "keeps-tree-lock"])
 def test_plausible_wrong_fixes_fail(new, failing):
     v = grade("01.2", migrate_page_remove_references=remove_references(new))
     assert not v.passed and failing in one_line(v), v.details()
 
 
 def test_a_differently_written_fix_passes():
-    source = SOLUTION[FIX].replace("    if page_mapcount(page):\n" + STILL_MAPPED,
-                                   "    if page_mapped(page):\n        return -EAGAIN\n")
-    fn = answer("from migsim.include.linux.mm import page_mapped\n" + source, "migrate_page_remove_references")
-    assert grade("01.2", migrate_page_remove_references=fn).passed
+    test = ("    if page_mapping(page) is None or page._count != nr_refs or "
+            "mapping.page_tree.get(index) is not page:\n")
+    assert SOLUTION[FIX].count(test) == 1
+    source = SOLUTION[FIX].replace(test, (
+        "    if page._count != nr_refs:                # a reference more: held, perhaps only for now\n"
+        "        spin_unlock(mapping.tree_lock)\n        return -EAGAIN\n"
+        "    if page_mapping(page) is None or mapping.page_tree.get(index) is not page:\n"))
+    assert grade("01.2", migrate_page_remove_references=answer(source, "migrate_page_remove_references")).passed
 
 
-def test_carrying_on_is_also_correct_the_count_under_tree_lock_catches_the_ptes():
-    """Without the test, a mapped page reaches the count check: each pte holds a reference, so -EAGAIN."""
-    assert grade("01.2", migrate_page_remove_references=remove_references("        pass\n")).passed
+def test_an_answer_that_retries_through_the_caller_also_passes():
+    """Unlocking and answering "still mapped" by another path (page_mapcount is 0, so it is -EAGAIN anyway)."""
+    source = SOLUTION[FIX].replace(RETRY, "        spin_unlock(mapping.tree_lock)\n        err = -EAGAIN\n"
+                                          "        return err\n")
+    assert grade("01.2", migrate_page_remove_references=answer(source, "migrate_page_remove_references")).passed

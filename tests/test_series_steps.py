@@ -81,7 +81,7 @@ CONTEXT = ["fixups", "redo-fault", "rename-migration"]
 
 def test_context_patches_are_steps_of_their_own_marked_in_the_cover():
     ids = migsim.series.ids()
-    assert ids.index("unexport-swap-page") + 1 == ids.index("fixups") == ids.index("dirty-fallback") - 1
+    assert ids.index("reorg") + 1 == ids.index("fixups") == ids.index("unexport-swap-page") - 1
     assert ids.index("redo-fault") + 1 == ids.index("rename-migration") == ids.index("group-functions") - 1
     assert [s.id for s in migsim.series.steps() if s.context] == CONTEXT
     lines = {line.split()[1]: line for line in migsim.series.cover().split("\n\n")[1].splitlines()}

@@ -361,6 +361,63 @@ def check_range(k, mm, start, end, nodes, flags, pagelist):
     return first
 
 
+# === free-pages (aaa994b3, 2.6.18): migrate_pages puts back what it leaves; the callers' putbacks go
+
+@mempolicy.function(since="free-pages")
+def migrate_to_node(k, mm, source, dest, flags):
+    """Move every page of `mm` that is on node `source` to node `dest`."""
+    pagelist = new_private_list("pagelist")
+    yield from k.check_range(mm, mm.mmap[0].vm_start, pg.TASK_SIZE, frozenset([source]),
+                             flags | MPOL_MF_DISCONTIG_OK, pagelist)
+    err = 0
+    if len(pagelist):
+        err = yield from k.migrate_pages_to(pagelist, None, dest)
+    return err
+
+
+@mempolicy.function(since="free-pages", syscall=True)
+def sys_mbind(k, start, length, mode, nodes, flags):
+    """Set the policy of [start, start+len) and, with MPOL_MF_MOVE(_ALL), move its pages.
+
+    migrate_pages puts back what it does not move, so the putback at the end
+    goes, and with it the only one for pages that check_range isolated
+    before it failed: they stay off the LRU, isolated for good (so in 2.6.18).
+    """
+    mm = k.current.mm
+    if flags & ~(MPOL_MF_STRICT | MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) or mode > MPOL_MAX or mode < 0:
+        return -EINVAL
+    if flags & MPOL_MF_MOVE_ALL and not k.current.capable(CAP_SYS_NICE):
+        return -EPERM
+    if start & ~pg.PAGE_MASK:
+        return -EINVAL
+    if mode == MPOL_DEFAULT:
+        flags &= ~MPOL_MF_STRICT
+    length = (length + pg.PAGE_SIZE - 1) & pg.PAGE_MASK
+    end = start + length
+    if end < start:
+        return -EINVAL
+    if end == start:
+        return 0
+    if k.mpol_check_policy(mode, nodes):
+        return -EINVAL
+    new = None if mode == MPOL_DEFAULT else Mempolicy(mode, nodes)
+    if new is None:
+        flags |= MPOL_MF_DISCONTIG_OK
+    pagelist = new_private_list("pagelist")
+    yield from down_write(mm.mmap_sem)
+    vma = yield from k.check_range(mm, start, end, nodes, flags | MPOL_MF_INVERT, pagelist)
+    err = vma if isinstance(vma, int) else 0
+    if not err:
+        err = yield from k.mbind_range(vma, start, end, new)
+        nr_failed = 0
+        if len(pagelist):
+            nr_failed = yield from k.migrate_pages_to(pagelist, k.find_vma(mm, start), -1)
+        if not err and nr_failed and flags & MPOL_MF_STRICT:
+            err = -EIO
+    up_write(mm.mmap_sem)
+    return err
+
+
 # === new-page-t (95a402c3, 2.6.18): the policy layer allocates each new page itself ===========
 
 @mempolicy.function(since="new-page-t", static=True)
@@ -421,8 +478,7 @@ def sys_mbind(k, start, length, mode, nodes, flags):
             nr_failed = yield from k.migrate_pages(pagelist, k.new_vma_page, k.find_vma(mm, start))
         if not err and nr_failed and flags & MPOL_MF_STRICT:
             err = -EIO
-    if len(pagelist):
-        k.putback_lru_pages(pagelist)         # pages isolated before check_range failed
+    # No putback: pages check_range isolated before it failed stay isolated (2.6.18 leaks them).
     up_write(mm.mmap_sem)
     return err
 

@@ -85,9 +85,11 @@ def migrate_page_remove_references(k, newpage, page, nr_refs):
     `nr_refs` counts the references besides the ptes: the isolation one, the
     page cache's (2), and the buffers' (3). Only when exactly those are left,
     with tree_lock held, can no one else be using the page. The move from
-    vmscan.c brought back one answer of the older convention: a page still
-    mapped after try_to_unmap gives 1, which callers pass up as a permanent
-    failure.
+    vmscan.c brought back one answer of the older convention: when the count
+    (or the radix-tree slot) is not what it should be under tree_lock, the
+    answer is 1, which callers pass up as a permanent failure, although a
+    reference taken meanwhile (a fault waiting for the page lock) is
+    usually gone a moment later.
     """
     mapping = page_mapping(page)
     if mapping is None or page_mapcount(page) + nr_refs != page._count:
@@ -95,12 +97,12 @@ def migrate_page_remove_references(k, newpage, page, nr_refs):
     if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
         return -EPERM                         # a vma is VM_LOCKED: permanent failure
     if page_mapcount(page):
-        return 1
+        return -EAGAIN
     yield from spin_lock(mapping.tree_lock, k.who())
     index = page_index(page)
     if page_mapping(page) is None or page._count != nr_refs or mapping.page_tree.get(index) is not page:
         spin_unlock(mapping.tree_lock)
-        return -EAGAIN
+        return 1                              # someone else holds it: given up for good
     get_page(newpage)                         # the radix tree's reference to the new page
     newpage.index, newpage.mapping = page.index, page.mapping
     if PageSwapCache(page):
@@ -117,15 +119,15 @@ migrate.layout(since="reorg", order=(
     "migrate_pages", "buffer_migrate_page", "migrate_pages_to"))
 
 
-# === unexport-swap-page (64a3ca5f, 2.6.17) ==============================================
-
-migrate.relink("swap_page", since="unexport-swap-page", export=False)
-
-
-# === fixups (e23ca00b, 2.6.17): a page still mapped is retried, not failed =============
+# === fixups (e23ca00b, 2.6.17-rc2): a reference too many is retried, not failed ========
 # The version is vmscan.c's again, as 2.6.16 had it: every failure but -EPERM is -EAGAIN.
 
 migrate.function(since="fixups", export=True)(vmscan.migrate_page_remove_references)
+
+
+# === unexport-swap-page (64a3ca5f, 2.6.17-rc2), five commits after fixups ==============
+
+migrate.relink("swap_page", since="unexport-swap-page", export=False)
 
 
 # === dirty-fallback (4c28f811, 2.6.17): unmap before testing PageDirty ================
@@ -1245,75 +1247,6 @@ def move_to_new_page(k, newpage, page):
 
 
 @migrate.function(since="unmap-and-move", static=True)
-def unmap_and_move(k, newpage, page, force):
-    """Lock `page`, turn its ptes into migration entries and move it to `newpage`: 0 or -errno.
-
-    Without `force` a locked page or one under writeback is left for a later
-    pass (-EAGAIN); with it, both are waited for. If the page does not move,
-    its ptes point at it again.
-    """
-    rc = -EAGAIN
-    if TestSetPageLocked(page):
-        if not force:
-            return rc
-        yield from k.lock_page(page)
-    if PageWriteback(page):
-        if not force:
-            k.unlock_page(page)
-            return rc
-        yield from k.wait_on_page_writeback(page)
-    # Establish migration entries for every pte (anonymous and file pages).
-    if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
-        rc = -EPERM                           # a vma is VM_LOCKED: permanent failure
-    elif not page_mapped(page):
-        rc = yield from k.move_to_new_page(newpage, page)
-    if rc:
-        yield from k.remove_migration_ptes(page, page)
-    k.unlock_page(page)
-    return rc
-
-
-@migrate.function(since="unmap-and-move")
-def migrate_pages(k, from_, to, moved, failed):
-    """Migrate the pages on `from_` to the new pages on `to`; return those not moved.
-
-    Up to 10 passes; from the fourth on, locked pages and pages under
-    writeback are waited for. -EAGAIN leaves a page for the next pass; any
-    other error is permanent (the page goes to `failed`).
-    """
-    swapwrite = k.current.flags & PF_SWAPWRITE
-    k.current.flags |= PF_SWAPWRITE
-    nr_failed = 0
-    retry = 1
-    pass_ = 0
-    while pass_ < 10 and retry:
-        retry = 0
-        for page in from_:
-            yield Point("cond_resched", (page,))
-            if page._count == 1:
-                list_move(page, moved)        # freed from under us: done
-                continue
-            if not len(to):
-                break
-            newpage = next(reversed(to))      # lru_to_page: the tail of `to`
-            rc = yield from k.unmap_and_move(newpage, page, pass_ > 2)
-            if rc == -EAGAIN:
-                retry += 1
-            elif rc:
-                list_move(page, failed)       # permanent failure
-                nr_failed += 1
-            else:
-                k.move_to_lru(newpage)
-                list_move(page, moved)
-        pass_ += 1
-    if not swapwrite:
-        k.current.flags &= ~PF_SWAPWRITE
-    return nr_failed + retry
-
-
-# === free-pages (aaa994b3, 2.6.18): migrate_pages releases the pages it is done with ===========
-
-@migrate.function(since="free-pages", static=True)
 def move_to_lru(k, page):
     """Put a page (off any list) on its LRU list and drop our reference: the last one frees it."""
     if PageActive(page):
@@ -1324,7 +1257,7 @@ def move_to_lru(k, page):
     put_page(page)
 
 
-@migrate.function(since="free-pages")
+@migrate.function(since="unmap-and-move")
 def putback_lru_pages(k, l):
     """Return every page on list `l` to the LRU; return how many there were."""
     count = 0
@@ -1335,12 +1268,15 @@ def putback_lru_pages(k, l):
     return count
 
 
-@migrate.function(since="free-pages", static=True)
+@migrate.function(since="unmap-and-move", static=True)
 def unmap_and_move(k, newpage, page, force):
     """Lock `page`, turn its ptes into migration entries and move it to `newpage`: 0 or -errno.
 
-    Unless the answer is -EAGAIN, both pages leave their lists for the LRU:
-    a migrated old page and an unused new page are freed by it.
+    A page whose only reference is ours was freed under us: done (0).
+    Without `force` a locked page or one under writeback is left for a later
+    pass (-EAGAIN); with it, both are waited for. If the page does not move,
+    its ptes point at it again. Unless the answer is -EAGAIN the new page
+    leaves `to` for the LRU: kept if it was used, freed if not.
     """
 
     def attempt():
@@ -1355,6 +1291,7 @@ def unmap_and_move(k, newpage, page, force):
                 k.unlock_page(page)
                 return rc
             yield from k.wait_on_page_writeback(page)
+        # Establish migration entries for every pte (anonymous and file pages).
         if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
             rc = -EPERM                       # a vma is VM_LOCKED: permanent failure
         elif not page_mapped(page):
@@ -1367,7 +1304,86 @@ def unmap_and_move(k, newpage, page, force):
     rc = 0
     if page._count != 1:                      # 1: freed from under us, so we are done
         rc = yield from attempt()
-    if rc != -EAGAIN:
+    if rc != -EAGAIN:                         # ret: the new page goes back, used or not
+        list_del(newpage)
+        k.move_to_lru(newpage)
+    return rc
+
+
+@migrate.function(since="unmap-and-move")
+def migrate_pages(k, from_, to, moved, failed):
+    """Migrate the pages on `from_` to the new pages on `to`; return those not moved.
+
+    Up to 10 passes; from the fourth on, locked pages and pages under
+    writeback are waited for. -EAGAIN leaves a page for the next pass; 0
+    (moved, or freed under us) sends it to `moved`; any other error is
+    permanent (the page goes to `failed`).
+    """
+    swapwrite = k.current.flags & PF_SWAPWRITE
+    k.current.flags |= PF_SWAPWRITE
+    nr_failed = 0
+    retry = 1
+    pass_ = 0
+    while pass_ < 10 and retry:
+        retry = 0
+        for page in from_:
+            if not len(to):
+                break
+            yield Point("cond_resched", (page,))
+            rc = yield from k.unmap_and_move(next(reversed(to)), page, pass_ > 2)
+            if rc == -EAGAIN:
+                retry += 1
+            elif rc:
+                list_move(page, failed)       # permanent failure
+                nr_failed += 1
+            else:
+                list_move(page, moved)
+        pass_ += 1
+    if not swapwrite:
+        k.current.flags &= ~PF_SWAPWRITE
+    return nr_failed + retry
+
+
+# === free-pages (aaa994b3, 2.6.18): migrate_pages releases the pages it is done with ===========
+
+@migrate.function(since="free-pages", static=True)
+def unmap_and_move(k, newpage, page, force):
+    """Lock `page`, turn its ptes into migration entries and move it to `newpage`: 0 or -errno.
+
+    A page whose only reference is ours was freed under us: done (0).
+    Without `force` a locked page or one under writeback is left for a later
+    pass (-EAGAIN); with it, both are waited for. If the page does not move,
+    its ptes point at it again. Unless the answer is -EAGAIN both pages
+    leave their lists for the LRU: a migrated old page and an unused new
+    page are freed by it, an old page that stays keeps its references.
+    """
+
+    def attempt():
+        # Lock, unmap, move; the kernel's gotos as returns.
+        rc = -EAGAIN
+        if TestSetPageLocked(page):
+            if not force:
+                return rc
+            yield from k.lock_page(page)
+        if PageWriteback(page):
+            if not force:
+                k.unlock_page(page)
+                return rc
+            yield from k.wait_on_page_writeback(page)
+        # Establish migration entries for every pte (anonymous and file pages).
+        if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
+            rc = -EPERM                       # a vma is VM_LOCKED: permanent failure
+        elif not page_mapped(page):
+            rc = yield from k.move_to_new_page(newpage, page)
+        if rc:
+            yield from k.remove_migration_ptes(page, page)
+        k.unlock_page(page)
+        return rc
+
+    rc = 0
+    if page._count != 1:                      # 1: freed from under us, so we are done
+        rc = yield from attempt()
+    if rc != -EAGAIN:                         # ret: the new page goes back, used or not
         list_del(page)
         k.move_to_lru(page)
         list_del(newpage)
@@ -1380,8 +1396,9 @@ def migrate_pages(k, from_, to):
     """Migrate the pages on `from_` to the new pages on `to`; return those not moved.
 
     Up to 10 passes; from the fourth on, locked pages and pages under
-    writeback are waited for. Pages that moved, were freed or failed for
-    good leave `from_`; only those still worth a retry stay on it.
+    writeback are waited for. Every page leaves `from_`: moved, freed or
+    failed for good as it goes, and whatever is left at the end (still
+    -EAGAIN, or never tried because `to` ran empty) back to the LRU.
     """
     swapwrite = k.current.flags & PF_SWAPWRITE
     k.current.flags |= PF_SWAPWRITE
@@ -1402,6 +1419,7 @@ def migrate_pages(k, from_, to):
         pass_ += 1
     if not swapwrite:
         k.current.flags &= ~PF_SWAPWRITE
+    k.putback_lru_pages(from_)
     return nr_failed + retry
 
 
@@ -1409,11 +1427,12 @@ def migrate_pages(k, from_, to):
 def migrate_pages_to(k, pagelist, vma, dest):
     """Move the pages on `pagelist` to node `dest` (or per `vma`'s policy), in chunks.
 
-    Returns the number of pages not moved, or -errno; pages still on the
-    list are the caller's to put back.
+    Returns the number of pages not moved. As in this commit: new pages left
+    over on `newlist` are never freed, and when an allocation fails the
+    isolated pages stay on `pagelist`, off the LRU, counted as not moved
+    (both mended by the next patch, new-page-t).
     """
     newlist = new_private_list("newlist")
-    err = 0
     nr_failed = 0
     offset = 0
     while True:
@@ -1425,24 +1444,17 @@ def migrate_pages_to(k, pagelist, vma, dest):
             else:
                 page = k.alloc_pages_node(dest)
             if page is None:
-                err = -ENOMEM
-                break
+                return nr_failed + len(pagelist)       # -ENOMEM: goto out
             list_add_tail(page, newlist)
             nr_pages += 1
             if nr_pages > MIGRATE_CHUNK_SIZE:
                 break
-        if err:
-            break
         err = yield from k.migrate_pages(pagelist, newlist)
-        if err < 0:
-            break
-        nr_failed += err
-        if len(newlist) or not len(pagelist):
-            break
-    for page in newlist:                      # new pages left over
-        list_del(page)
-        k.__free_page(page)
-    return err if err < 0 else nr_failed
+        if err >= 0:
+            nr_failed += err
+            if not len(newlist) and len(pagelist):
+                continue                      # redo (never taken: migrate_pages empties pagelist)
+        return nr_failed + len(pagelist)
 
 
 # === new-page-t (95a402c3, 2.6.18): an allocator callback instead of a list of new pages ========

@@ -8,7 +8,7 @@ Summaries are our own words; titles are the one-line git titles.
 
 from dataclasses import dataclass
 
-# Steps 12-15 are not a release: mainline while 2.6.18-rc1 was being merged, with the
+# Steps 10-15 are not a release: mainline while 2.6.18-rc1 was being merged, with the
 # rest of 2.6.18's migration work still to come after them.
 RC1_MERGE = "2.6.18-rc1 (June 2006)"
 
@@ -248,7 +248,7 @@ STEPS = STEPS + (
         title="Swapless page migration: add R/W migration entries",
         commit="0697212a411c1dae03c27845f2de2f3adb32c331",
         authors=("Christoph Lameter",),
-        release="2.6.18",
+        release=RC1_MERGE,
         files=("include/linux/swap.h", "include/linux/swapops.h", "mm/memory.c", "mm/migrate.c",
                "mm/mprotect.c", "mm/rmap.c", "mm/swapfile.c"),
         summary=(
@@ -271,7 +271,7 @@ STEPS = STEPS + (
         title="Swapless page migration: rip out swap based logic",
         commit="d75a0fcda2cfc71b50e16dc89e0c32c57d427e85",
         authors=("Christoph Lameter",),
-        release="2.6.18",
+        release=RC1_MERGE,
         files=("mm/migrate.c", "mm/rmap.c", "mm/swapfile.c", "include/linux/rmap.h",
                "include/linux/swap.h"),
         summary=(
@@ -448,11 +448,12 @@ STEPS = STEPS + (
         commit="742755a1d8ce",
         authors=("Christoph Lameter",),
         release=RC1_MERGE,
-        files=("mm/migrate.c", "mm/mempolicy.c", "mm/memory.c", "include/linux/migrate.h"),
+        files=("mm/migrate.c", "mm/mempolicy.c", "include/linux/migrate.h"),
         summary=(
             "A new system call moves given pages of a process to given nodes "
             "and reports, page by page, where each one ended up or why it did "
-            "not move (-EFAULT no vma, -ENOENT not present, -EACCES shared "
+            "not move (-EFAULT no vma at or above the address, -ENOENT not "
+            "present (a hole below a vma too), -EACCES shared "
             "without MPOL_MF_MOVE_ALL, -EBUSY not on the LRU, or the error of "
             "the move). With no node list it only reports where the pages are. "
             "The allocator callback gets a third argument through which it "
@@ -483,9 +484,13 @@ STEPS = STEPS + (
             "mlock promises that a page stays in memory, not that it stays in "
             "the same frame, and a migration entry keeps it resident. So "
             "try_to_unmap_one in migration mode no longer refuses a VM_LOCKED "
-            "vma or a recently used pte, and unmap_and_move no longer treats "
-            "try_to_unmap's answer as a permanent failure: whether the page "
-            "is still mapped is all that counts."),
+            "vma, and no longer clears the young bit of the ptes it unmaps "
+            "(a young pte never stopped migration), and unmap_and_move no "
+            "longer treats try_to_unmap's answer as a permanent failure: "
+            "whether the page is still mapped is all that counts. The policy "
+            "layer still skips mlocked vmas: vma_migratable refuses VM_LOCKED "
+            "until 0dc952dc (2.6.21), so sys_migrate_pages and mbind(MOVE) "
+            "leave their pages; sys_move_pages and mbind(MOVE|STRICT) move them."),
     ),
     Step(
         id="v2.6.18",

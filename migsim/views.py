@@ -92,7 +92,7 @@ def describe_page(page):
         extra = f" swap=0x{page.private:08x}"
     elif PagePrivate(page) and page.private:
         extra = f" buffers={len(page_buffers(page))}"
-    return (f"pfn 0x{page.pfn:04x} node {page.node} count {page._count} mapcount {page._mapcount + 1} "
+    return (f"pfn 0x{page.pfn:04x} node {page.node} count {page._count} page_mapcount {page._mapcount + 1} "
             f"flags {format_flags(page.flags)} mapping {describe_mapping(page)} index {page.index}{extra}")
 
 

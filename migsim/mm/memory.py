@@ -479,13 +479,12 @@ def copy_one_pte(k, dst_mm, src_mm, vma, addr, rss):
     set_pte_at(dst_mm, addr, pte)
 
 
-# === move-pages (742755a1, 2.6.18) ==============================================================
-# follow_page is older than this step; the simulator adds it where its first caller arrives.
+# === follow_page (v2.6.16: get_user_pages' walker; sys_move_pages, at move-pages, is its one caller here) ===
 
 FOLL_WRITE, FOLL_TOUCH, FOLL_GET, FOLL_ANON = 0x01, 0x02, 0x04, 0x08
 
 
-@memory.function(since="move-pages")
+@memory.function(since="v2.6.16")
 def follow_page(k, vma, address, flags):
     """The page a present pte maps at `address` in `vma` (a reference with FOLL_GET), or None."""
     mm = vma.vm_mm

@@ -103,8 +103,14 @@ def check_pte_range(k, vma, addr, end, nodes, flags, pagelist):
     return err
 
 
-def vma_migratable(vma):
-    """Can the pages of `vma` migrate? Not locked, I/O, huge, raw-pfn or reserved ones."""
+@mempolicy.function(since="v2.6.16", static=True)
+def vma_migratable(k, vma):
+    """Can the pages of `vma` migrate? Not locked, I/O, huge, raw-pfn or reserved ones.
+
+    VM_LOCKED stays in this list through 2.6.18 (it leaves only in 0dc952dc,
+    2.6.21): sys_migrate_pages and mbind without MPOL_MF_STRICT skip mlocked
+    vmas even after mlock-migrate lets try_to_unmap move their pages.
+    """
     return not vma.vm_flags & (VM_LOCKED | VM_IO | VM_HUGETLB | VM_PFNMAP | VM_RESERVED)
 
 
@@ -134,7 +140,7 @@ def check_range(k, mm, start, end, nodes, flags, pagelist):
             if prev is not None and prev.vm_end < vma.vm_start:
                 return -EFAULT                # a hole between two vmas of the range
         if not is_vm_hugetlb_page(vma) and (flags & MPOL_MF_STRICT or (
-                flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) and vma_migratable(vma))):
+                flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) and k.vma_migratable(vma))):
             err = yield from k.check_pte_range(vma, max(start, vma.vm_start), min(end, vma.vm_end),
                                                nodes, flags, pagelist)
             if err:
@@ -352,7 +358,7 @@ def check_range(k, mm, start, end, nodes, flags, pagelist):
             if prev is not None and prev.vm_end < vma.vm_start:
                 return -EFAULT                # a hole between two vmas of the range
         if not is_vm_hugetlb_page(vma) and (flags & MPOL_MF_STRICT or (
-                flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) and vma_migratable(vma))):
+                flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) and k.vma_migratable(vma))):
             err = yield from k.check_pte_range(vma, max(start, vma.vm_start), min(end, vma.vm_end),
                                                nodes, flags, pagelist)
             if err:

@@ -1657,7 +1657,10 @@ def do_move_pages(k, mm, pm, migrate_all):
 
 @migrate.function(since="move-pages", static=True)
 def do_pages_stat(k, mm, pm):
-    """Fill each entry's status with the node of its page, -EFAULT (no vma) or -ENOENT (not present)."""
+    """Fill each entry's status with its page's node, -EFAULT (no vma at or above) or -ENOENT (not present).
+
+    Its entries' nodes are 0, as 8ce08464 (2.6.19-rc5) made them (see sys_move_pages).
+    """
     yield from down_read(mm.mmap_sem)
     for pp in pm:
         if pp.node == MAX_NUMNODES:
@@ -1704,7 +1707,9 @@ def sys_move_pages(k, pid, pages, nodes, status, flags):
     else:
         pm, err = [], 0
         for i in range(nr_pages):
-            node = nodes[i] if nodes is not None else 0   # 0: anything but the end marker
+            # 0 for a NULL node list: 8ce08464's fix (2.6.19-rc5), carried here; 2.6.18 left
+            # the field uninitialised, and a stray MAX_NUMNODES would end do_pages_stat early.
+            node = nodes[i] if nodes is not None else 0
             if nodes is not None and not 0 <= node < len(k.nodes):
                 err = -ENODEV                 # !node_online(node)
                 break

@@ -153,10 +153,11 @@ def try_to_unmap_one(k, page, vma, ignore_refs):
     if not (pg.pte_present(pte) and pg.pte_pfn(pte) == page.pfn):
         spin_unlock(mm.page_table_lock)
         return SWAP_AGAIN
-    young = pg.pte_young(pte)
+    locked = vma.vm_flags & VM_LOCKED
+    young = not locked and pg.pte_young(pte)         # ||: a locked vma's young bit is left alone
     if young:
         set_pte_at(mm, address, pg.pte_mkold(pte))   # ptep_clear_flush_young, even when ignored
-    if vma.vm_flags & VM_LOCKED or (young and not ignore_refs):
+    if locked or (young and not ignore_refs):
         spin_unlock(mm.page_table_lock)
         return SWAP_FAIL
     set_pte_at(mm, address, 0)                       # ptep_clear_flush
@@ -236,10 +237,11 @@ def try_to_unmap_one(k, page, vma, migration):
     if not (pg.pte_present(pte) and pg.pte_pfn(pte) == page.pfn):
         spin_unlock(mm.page_table_lock)
         return SWAP_AGAIN
-    young = pg.pte_young(pte)
+    locked = vma.vm_flags & VM_LOCKED
+    young = not locked and pg.pte_young(pte)         # ||: a locked vma's young bit is left alone
     if young:
         set_pte_at(mm, address, pg.pte_mkold(pte))   # ptep_clear_flush_young, even when ignored
-    if vma.vm_flags & VM_LOCKED or (young and not migration):
+    if locked or (young and not migration):
         spin_unlock(mm.page_table_lock)
         return SWAP_FAIL
     set_pte_at(mm, address, 0)                       # ptep_clear_flush
@@ -301,10 +303,11 @@ def try_to_unmap_one(k, page, vma, migration):
     if not (pg.pte_present(pte) and pg.pte_pfn(pte) == page.pfn):
         spin_unlock(mm.page_table_lock)
         return SWAP_AGAIN
-    young = pg.pte_young(pte)
+    locked = vma.vm_flags & VM_LOCKED
+    young = not locked and pg.pte_young(pte)         # ||: a locked vma's young bit is left alone
     if young:
         set_pte_at(mm, address, pg.pte_mkold(pte))   # ptep_clear_flush_young, even when ignored
-    if vma.vm_flags & VM_LOCKED or (young and not migration):
+    if locked or (young and not migration):
         spin_unlock(mm.page_table_lock)
         return SWAP_FAIL
     set_pte_at(mm, address, 0)                       # ptep_clear_flush
@@ -384,10 +387,11 @@ def try_to_unmap_one(k, page, vma, migration):
     if not (pg.pte_present(pte) and pg.pte_pfn(pte) == page.pfn):
         spin_unlock(mm.page_table_lock)
         return SWAP_AGAIN
-    young = pg.pte_young(pte)
+    locked = vma.vm_flags & VM_LOCKED
+    young = not locked and pg.pte_young(pte)         # ||: a locked vma's young bit is left alone
     if young:
         set_pte_at(mm, address, pg.pte_mkold(pte))   # ptep_clear_flush_young, even when ignored
-    if vma.vm_flags & VM_LOCKED or (young and not migration):
+    if locked or (young and not migration):
         spin_unlock(mm.page_table_lock)
         return SWAP_FAIL
     set_pte_at(mm, address, 0)                       # ptep_clear_flush
@@ -432,10 +436,11 @@ def try_to_unmap_one(k, page, vma, migration):
     if not (pg.pte_present(pte) and pg.pte_pfn(pte) == page.pfn):
         spin_unlock(mm.page_table_lock)
         return SWAP_AGAIN
-    young = pg.pte_young(pte)
+    locked = vma.vm_flags & VM_LOCKED
+    young = not locked and pg.pte_young(pte)         # ||: a locked vma's young bit is left alone
     if young:
         set_pte_at(mm, address, pg.pte_mkold(pte))   # ptep_clear_flush_young, even when ignored
-    if vma.vm_flags & VM_LOCKED or (young and not migration):
+    if locked or (young and not migration):
         spin_unlock(mm.page_table_lock)
         return SWAP_FAIL
     set_pte_at(mm, address, 0)                       # ptep_clear_flush

@@ -258,7 +258,7 @@ def setup_source(body):
 def test_the_untouched_find_exercise_fails_with_a_helpful_line():
     v = grade("02.2", setup=answer(STUDENT["find_setup"], "setup"))
     assert not v.passed and v.score == 0
-    assert one_line(v).startswith("Exercise 02.2: at fixups: not answered yet")
+    assert one_line(v).startswith("Exercise 02.2: at unexport-swap-page: not answered yet")
 
 
 def test_the_find_solution_passes():
@@ -296,7 +296,7 @@ def test_differently_written_setups_pass():
 
 def test_a_setup_that_loops_or_raises_gets_a_verdict():
     v = grade("02.2", setup=answer(setup_source("while True:\n    pass"), "setup"))
-    assert one_line(v).startswith("Exercise 02.2: at fixups: stopped: your code ran more than")
+    assert one_line(v).startswith("Exercise 02.2: at unexport-swap-page: stopped: your code ran more than")
     v = grade("02.2", setup=answer(setup_source("k.spawn(42)"), "setup"))
     assert "MigsimError: bad comm (process name): 42" in one_line(v) and "line 2 of your cell, in setup" in v.message
 

@@ -3,7 +3,7 @@
 02.1 (fix): migrate_pages' fallback path must unmap the page before it
 tests PageDirty, so that a dirty bit still in a pte reaches the page (and
 listfs's own list) while it can still be written out. 02.2 (find): a setup
-that makes bug A show at fixups and not at dirty-fallback.
+that makes bug A show at unexport-swap-page and not at dirty-fallback.
 """
 
 import random

@@ -4,6 +4,8 @@ Answers are cells a student could write: each runs after the chapter's
 setup cell (solutions/06-dropping-swap.ipynb), as in the notebook.
 """
 
+import nbformat
+
 import chapter_cells
 from contracts import Row
 
@@ -73,27 +75,15 @@ ROWS = [
 
 # --- 06.3 ---------------------------------------------------------------------------------------
 
-AS_AT_RIP_OUT_SWAP = '''\
-        if (yield from k.try_to_unmap(page, 1)) == SWAP_FAIL:
-            k.unlock_page(page)
-            return -EPERM, None
-        if page_mapped(page):
-            k.unlock_page(page)
-            return rc, None
-        newpage = next(reversed(to))
-        yield from k.lock_page(newpage)
-        newpage.index, newpage.mapping = page.index, page.mapping
-        mapping = page_mapping(page)
-        if mapping is None:
-            pass
-        elif mapping.a_ops.migratepage:
-            rc = yield from getattr(k, mapping.a_ops.migratepage)(mapping, newpage, page)
-        else:
-            rc = yield from k.fallback_migrate_page(mapping, newpage, page)
-        k.unlock_page(newpage)
-        k.unlock_page(page)
-        return rc, newpage
-'''
+def as_the_statement_shows():
+    """The part as it read at rip-out-swap: the python block of 06.3's statement, indented as the region."""
+    nb = nbformat.read(chapter_cells.ROOT / "solutions" / CHAPTER, as_version=4)
+    text = next(c.source for c in nb.cells if c.cell_type == "markdown" and "At rip-out-swap that part" in c.source)
+    block = text.split("```python\n", 1)[1].split("```", 1)[0]
+    return "".join(f"        {line}\n" if line else "\n" for line in block.splitlines())
+
+
+AS_AT_RIP_OUT_SWAP = as_the_statement_shows()
 
 
 def body(on_fail="yield from k.remove_migration_ptes(page, page)", eperm_restores=True, mapped_restores=True,

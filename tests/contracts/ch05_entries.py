@@ -98,6 +98,25 @@ def migration_entry_wait(k, mm, address):
     yield
 '''
 
+WAIT_POLLS = '''
+from migsim.include.linux.page_flags import PageLocked
+from migsim.sched import Point
+
+
+def migration_entry_wait(k, mm, address):
+    yield from spin_lock(mm.page_table_lock, k.who())
+    pte = get_pte(mm, address)
+    if not k.is_swap_pte(pte) or not k.is_migration_entry(pte_to_swp_entry(pte)):
+        spin_unlock(mm.page_table_lock)
+        return
+    page = k.migration_entry_to_page(pte_to_swp_entry(pte))
+    get_page(page)
+    spin_unlock(mm.page_table_lock)
+    while PageLocked(page):                   # polls instead of sleeping
+        yield Point("cond_resched", (page,))
+    put_page(page)
+'''
+
 SOLUTION_WAIT = SOLUTION[WAIT]
 
 ROWS = [
@@ -121,6 +140,11 @@ ROWS = [
         "the entry is gone before the fault looks again"),
     Row("05.2", "correct", "spelled out, with try/finally", wait(WAIT_CORRECT_1), True),
     Row("05.2", "correct", "one unlock, a page or None", wait(WAIT_CORRECT_2), True),
+    Row("05.2", "correct", "takes the page lock and drops it, instead of waiting for it",
+        wait(edited(WAIT, ("    yield from k.wait_on_page_locked(page)\n",
+                           "    yield from k.lock_page(page)\n    k.unlock_page(page)\n"))), True),
+    Row("05.2", "wrong", "polls the page lock at a scheduling point instead of sleeping", wait(WAIT_POLLS), False,
+        "without sleeping"),
     Row("05.2", "hostile", "a loop that never ends", wait(WAIT_LOOPS), False, "does a loop never end"),
 ]
 
@@ -207,6 +231,13 @@ def change_pte_range(k, mm, addr, end, newprot):
     spin_unlock(mm.page_table_lock)
 '''
 
+ONLY_IF_READ_ONLY = mprotect_else('''\
+            entry = pte_to_swp_entry(pte)
+            if not pg.pte_file(pte) and not newprot & pg._PAGE_RW and k.is_write_migration_entry(entry):
+                # Only where the new protection is read-only (private mappings always are: copy-on-write).
+                set_pte_at(mm, a, swp_entry_to_pte(k.make_migration_entry_read(entry)))
+''')
+
 MPROTECT_RAISES = mprotect_else('''\
             raise RuntimeError("what is this pte?")
 ''')
@@ -227,6 +258,8 @@ ROWS += [
     Row("05.3", "wrong", "pte_modify on every pte, present or not", mprotect(MODIFY_ALL), False),
     Row("05.3", "correct", "early continues, the read entry built with swp_entry", mprotect(MPROTECT_CORRECT_1), True),
     Row("05.3", "correct", "changes collected, then written; the type compared", mprotect(MPROTECT_CORRECT_2), True),
+    Row("05.3", "correct", "a read entry only where the new protection has no write bit", mprotect(ONLY_IF_READ_ONLY),
+        True),
     Row("05.3", "hostile", "raises on a pte it does not expect", mprotect(MPROTECT_RAISES), False,
         "your code raised RuntimeError"),
 ]

@@ -98,24 +98,10 @@ def migration_entry_wait(k, mm, address):
     yield
 '''
 
-WAIT_POLLS = '''
-from migsim.include.linux.page_flags import PageLocked
-from migsim.sched import Point
-
-
-def migration_entry_wait(k, mm, address):
-    yield from spin_lock(mm.page_table_lock, k.who())
-    pte = get_pte(mm, address)
-    if not k.is_swap_pte(pte) or not k.is_migration_entry(pte_to_swp_entry(pte)):
-        spin_unlock(mm.page_table_lock)
-        return
-    page = k.migration_entry_to_page(pte_to_swp_entry(pte))
-    get_page(page)
-    spin_unlock(mm.page_table_lock)
-    while PageLocked(page):                   # polls instead of sleeping
-        yield Point("cond_resched", (page,))
-    put_page(page)
-'''
+WAIT_POLLS = ("from migsim.include.linux.page_flags import PageLocked\nfrom migsim.sched import Point\n"
+              + edited(WAIT, ("    yield from k.wait_on_page_locked(page)\n",
+                              "    while PageLocked(page):                   # polls instead of sleeping\n"
+                              "        yield Point(\"cond_resched\", (page,))\n")))
 
 SOLUTION_WAIT = SOLUTION[WAIT]
 

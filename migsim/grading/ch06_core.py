@@ -97,12 +97,18 @@ FIX_06_3 = Fix(
 SWAP_CACHE_OOPS = "undefined reference to `remove_from_swap'"
 
 
+def run_alone(k, t, check):
+    """Step task `t` alone to its end (k.check(cow=True) after each point, with `check`)."""
+    until(k, t, lambda: False, cow=True, check=check)
+    expect(t.done, "mbind to finish", lambda: f"it waits in {t.waits_on()}")
+
+
 def _range(k, returned):
     """The (process, start, npages) the setup returned, checked: every page present, some in the swap cache."""
     if not (isinstance(returned, tuple) and len(returned) == 3):
         raise Wrong("setup to return (process, start address, number of pages)", repr(returned))
     p, start, npages = returned
-    expect(isinstance(p, Process) and p.k is k and p.mm is not None, "a live process of this machine",
+    expect(type(p) is Process and p.k is k and p.mm is not None, "a live process of this machine (k.spawn)",
            repr(p))
     expect(isinstance(npages, int) and 2 <= npages <= 16, "a range of 2 to 16 pages", repr(npages))
     expect(isinstance(start, int) and start % PAGE == 0, "a page-aligned start address", repr(start))
@@ -118,15 +124,19 @@ def _range(k, returned):
     expect(cached < npages, "at least one page of the range outside the swap cache", "every one is")
     replaced = sorted(set(vars(k)) & set(k.SYMBOLS))
     expect(not replaced, "the kernel's own functions", lambda: f"your setup replaced k.{replaced[0]}")
+    running = [t for t in k.tasks if not t.done]
+    expect(not running, "no task of the setup's left running (only the grader's mbind counts)",
+           lambda: f"task {running[0].label} ({running[0].name}) still runs")
     return p, start, npages
 
 
 def swap_cache_effect(k, returned):
     p, start, npages = _range(k, returned)
-    t = k.start(p.mbind, start, npages, "bind", [1], MPOL_MF_MOVE, label="B")
+    # The class's own mbind, stepped alone: nothing the setup left on the process or the machine runs.
+    t = k.start(Process.mbind.__get__(p), start, npages, "bind", [1], MPOL_MF_MOVE, label="B")
     if k.at == "rip-out-swap":
         try:
-            finish(k, t)                          # no check() that would stop at the stuck pages first
+            run_alone(k, t, check=False)          # no check() that would stop at the stuck pages first
         except KernelBug as e:
             expect(SWAP_CACHE_OOPS in str(e), "the oops of migrate_page's call to remove_from_swap, "
                    "which rip-out-swap deleted", failure_text(e))
@@ -134,7 +144,7 @@ def swap_cache_effect(k, returned):
         raise Wrong("mbind to oops in migrate_page (remove_from_swap is gone)",
                     f"mbind returned {t.result!r} with no oops")
     try:
-        finish(k, t, cow=True)
+        run_alone(k, t, check=True)
     except MACHINE_FAILURES as e:
         raise Wrong(f"no failure at {k.at}", failure_text(e)) from None
     expect(t.result == 0, "mbind to return 0", repr(t.result))

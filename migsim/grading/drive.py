@@ -45,13 +45,14 @@ def finish(k, *tasks, cow=False, check_last=True):
            lambda: f"task {stuck[0].label} waits forever in {stuck[0].waits_on()} (a lock kept?)")
 
 
-def until(k, task, cond, cow=False, limit=MAX_POINTS):
-    """Step `task` alone until `cond()` holds (or it cannot go on), checking after each point."""
+def until(k, task, cond, cow=False, limit=MAX_POINTS, check=True):
+    """Step `task` alone until `cond()` holds (or it cannot go on), checking after each point (`check`)."""
     for _ in range(limit):
         if cond() or task.done or task.blocked:
             return
         task.step()
-        k.check(cow=cow)
+        if check:
+            k.check(cow=cow)
 
 
 def sleeps_on(k, task, page, what):

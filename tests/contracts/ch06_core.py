@@ -281,3 +281,25 @@ ROWS += [
     Row("06.4", "hostile", "migrate_page replaced on the machine by one that oopses", setup(PLANTED), False,
         "your setup replaced k.migrate_page"),
 ]
+
+LEFT_A_TASK = '''
+def setup(k):
+    from migsim.errors import KernelBug
+    k.sys_swapon(8)
+    p = k.spawn("app")
+    a = p.mmap(2)
+    p.write(a, b"one")
+    k.reclaim(16)
+    p.read(a, 1)
+    p.write(a + 4096, b"two")
+    helper = k.spawn("helper")
+    b = helper.mmap(1)
+    helper.write(b, b"h")
+    k.start(helper.read, b, 1)                # left for the grader to run
+    return p, a, 2
+'''
+
+ROWS += [
+    Row("06.4", "hostile", "a task of its own left running for the grader to step", setup(LEFT_A_TASK), False,
+        "no task of the setup's left running"),
+]

@@ -250,7 +250,9 @@ def setup(k):
     return p, a, 2
 '''
 
-PLANTED = '''
+def mixed(then):
+    """A right setup (one page in the swap cache, one not) that does `then` (lines) before it returns."""
+    return ('''
 def setup(k):
     from migsim.errors import KernelBug
     k.sys_swapon(8)
@@ -260,19 +262,30 @@ def setup(k):
     k.reclaim(16)
     p.read(a, 1)
     p.write(a + 4096, b"two")
+''' + then + "    return p, a, 2\n")
+
+
+PLANTED = mixed('''\
     if k.at == "rip-out-swap":
         def migrate_page(*args):
             raise KernelBug("undefined reference to `remove_from_swap'")
         k.migrate_page = migrate_page
-    return p, a, 2
-'''
+''')
+
+LEFT_A_TASK = mixed('''\
+    helper = k.spawn("helper")
+    b = helper.mmap(1)
+    helper.write(b, b"h")
+    k.start(helper.read, b, 1)                # left for the grader to run
+''')
 
 ROWS += [
     Row("06.4", "untouched", "the student's copy as given", setup(STUDENT[FIND]), False, "not answered yet"),
     Row("06.4", "solution", "the solution", setup(SOLUTION[FIND]), True),
     Row("06.4", "wrong", "the chapter's demo: one page, alone in its range", setup(CHAPTERS_DEMO), False,
         "a range of 2 to 16 pages"),
-    Row("06.4", "wrong", "no page in the swap cache", setup(NONE_CACHED), False, "at least one page of the range in the swap cache"),
+    Row("06.4", "wrong", "no page in the swap cache", setup(NONE_CACHED), False,
+        "at least one page of the range in the swap cache"),
     Row("06.4", "wrong", "every page in the swap cache", setup(ALL_CACHED), False, "outside the swap cache"),
     Row("06.4", "wrong", "a page left out on swap, not in memory", setup(LEFT_OUT), False, "present in memory"),
     Row("06.4", "correct", "two vmas, one page each", setup(TWO_VMAS), True),
@@ -280,26 +293,6 @@ ROWS += [
     Row("06.4", "hostile", "the oops raised by the setup itself", setup(FAKE_OOPS), False, "expected no kernel failure"),
     Row("06.4", "hostile", "migrate_page replaced on the machine by one that oopses", setup(PLANTED), False,
         "your setup replaced k.migrate_page"),
-]
-
-LEFT_A_TASK = '''
-def setup(k):
-    from migsim.errors import KernelBug
-    k.sys_swapon(8)
-    p = k.spawn("app")
-    a = p.mmap(2)
-    p.write(a, b"one")
-    k.reclaim(16)
-    p.read(a, 1)
-    p.write(a + 4096, b"two")
-    helper = k.spawn("helper")
-    b = helper.mmap(1)
-    helper.write(b, b"h")
-    k.start(helper.read, b, 1)                # left for the grader to run
-    return p, a, 2
-'''
-
-ROWS += [
     Row("06.4", "hostile", "a task of its own left running for the grader to step", setup(LEFT_A_TASK), False,
         "no task of the setup's left running"),
 ]

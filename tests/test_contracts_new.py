@@ -105,3 +105,14 @@ def test_nothing_before_the_exercise_shows_the_lines_its_patch_adds(exercise):
         assert not shown, f"{where} shows {sorted(shown)}"
     after = nbformat.read(ROOT / "notebooks" / f"{chapter}.ipynb", as_version=4).cells
     assert added & shown_lines(after), "the real patch is shown after the exercises"
+
+
+def test_chapters_05_and_06_have_three_graded_exercises_each_in_their_solution_notebooks():
+    from migsim.grading import EXERCISES
+    for chapter, prefix in (("05-migration-entries", "05."), ("06-dropping-swap", "06.")):
+        ids = sorted(i for i in EXERCISES if i.startswith(prefix))
+        assert len(ids) >= 3, ids
+        nb = nbformat.read(ROOT / "solutions" / f"{chapter}.ipynb", as_version=4)
+        graded = [c.metadata.nbgrader for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+        assert [g.grade_id for g in graded] == [f"test_{i.replace('.', '_')}" for i in ids]
+        assert all(g.points >= 1 for g in graded)

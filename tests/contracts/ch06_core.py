@@ -160,6 +160,8 @@ ROWS += [
         pages(body(unlock_first=True)), False),
     Row("06.3", "correct", "early returns, each failure giving the old page its ptes back", pages(body()), True),
     Row("06.3", "correct", "the old page's entries given back every time, moved or not", pages(ALWAYS_BOTH), True),
+    Row("06.3", "hostile", "nonsense for every page: the page left locked, a made-up return code",
+        pages("        return \"no\", None\n"), False, "left locked"),
 ]
 
 

@@ -8,6 +8,8 @@ verdict is the run's.
 """
 
 import inspect
+import re
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +24,7 @@ from migsim.practice import races, references as rc
 from migsim.practice.__main__ import main
 from migsim.views import PteView
 
+ROOT = Path(__file__).resolve().parent.parent
 SEEDS = range(24)
 
 
@@ -215,3 +218,17 @@ def test_every_step_a_kind_allows_makes_a_problem():
             assert practice.problem(kind, seed=1, at=at).at == at
     assert set(rc.STEPS) == set(steps.IDS) - {"rip-out-swap"}
     assert sched.parse(practice.schedule(seed=1).facts["schedule"])
+
+
+WARMUP = re.compile(r"warmup = (practice\.\w+\([^)]*\))\n.*?```text\n(.*?)\n```", re.S)
+
+
+@pytest.mark.parametrize("chapter", ["00-the-machine", "03-the-reference-count-rule", "05-migration-entries",
+                                     "07-the-fork-race"])
+def test_a_chapters_warm_up_answers_are_the_problems(chapter):
+    text = (ROOT / "notebooks" / f"{chapter}.md").read_text()
+    found = WARMUP.findall(text)
+    assert len(found) == 1, f"{chapter}: one warm-up (warmup = practice.KIND(...) and its ```text answers)"
+    expr, answers = found[0]
+    q = eval(expr, {"practice": practice})
+    assert answers.splitlines() == [line for line in str(q.reveal()).splitlines() if line.startswith("Q")]

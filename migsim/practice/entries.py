@@ -156,8 +156,8 @@ def swap(seed=0, at=None):
           Question("The swp_entry_t (swapops.h)?", f"0x{entry:08x}",
                    (f"type << {SWP_TYPE_SHIFT} | offset = {type_} << {SWP_TYPE_SHIFT} | {offset} "
                     f"= 0x{entry:08x}",)),
-          Question(f"swap_map[{offset}] of area {type_}?", str(si.swap_map[offset]),
-                   (f"one per pte that holds the entry ({len(holders)}: {held})"
+          Question("References its slot holds (swap_map)?", str(si.swap_map[offset]),
+                   (f"swap_info[{type_}].swap_map[{offset}]: one per pte that holds the entry ({len(holders)}: {held})"
                     + (", and one for the page in the swap cache" if cached is not None else
                        "; no page is in the swap cache for it"),))]
     return Problem("swap", seed, at, _shown(k, p, addr, value, (f"  swap areas: {k.nr_swapfiles}",)),

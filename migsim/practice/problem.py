@@ -35,7 +35,7 @@ class Problem:
     shown: list                            # the lines that set the problem (dumps of the machine)
     questions: list
     facts: dict = field(default_factory=dict)
-    check: str = ""                        # a line of Python that lets the student look (q: this problem)
+    check: str = ""                        # lines of Python that let the student look (q: this problem)
     machine: object = field(default=None, repr=False, compare=False)   # the Kernel it was taken from
     process: object = field(default=None, repr=False, compare=False)   # the process it is about
 
@@ -49,8 +49,8 @@ class Problem:
             if answers:
                 lines += [f"      {why}" for why in q.why]
         if self.check:
-            lines += ["", "To look for yourself (q is this problem):" if answers else
-                      "To check afterwards (q is this problem):"]
+            lines += ["", "To look for yourself:" if answers else "To check afterwards:",
+                      f"  q = migsim.practice.{self.kind}(seed={self.seed}, at={self.at!r})"]
             lines += [f"  {line}" for line in self.check.splitlines()]
         if not answers:
             lines += ["", f"The answers: python -m migsim.practice {self.kind} --seed {self.seed} "

@@ -232,3 +232,21 @@ def test_a_chapters_warm_up_answers_are_the_problems(chapter):
     expr, answers = found[0]
     q = eval(expr, {"practice": practice})
     assert answers.splitlines() == [line for line in str(q.reveal()).splitlines() if line.startswith("Q")]
+
+
+@pytest.mark.parametrize("kind", list(practice.KINDS))
+def test_the_lines_a_problem_offers_to_look_for_yourself_run(kind):
+    from migsim import widgets
+    for seed in range(12):
+        q = practice.problem(kind, seed=seed)
+        lines = str(q.reveal()).split("To look for yourself:\n")[1].splitlines()
+        ns = {"migsim": migsim, "widgets": widgets, "scenarios": scenarios}
+        exec("\n".join(line.strip() for line in lines), ns)        # q = migsim.practice...(...), then the check
+        assert repr(ns["q"]) == repr(q)
+
+
+@pytest.mark.parametrize("kind", list(practice.KINDS))
+def test_the_step_a_problem_prints_gives_the_same_problem_back(kind):
+    for seed in range(8):
+        q = practice.problem(kind, seed=seed)
+        assert repr(practice.problem(kind, seed=seed, at=q.at)) == repr(q)

@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]      # this checkout's migsim; the tables as tests.contracts
 
-from migsim.grading import EXERCISES, grade  # noqa: E402  (after the path)
+from migsim import practice  # noqa: E402  (after the path)
+from migsim.grading import EXERCISES, grade  # noqa: E402
 
 GUIDE = ROOT / "docs" / "instructors.md"
 SOURCE = ROOT / "docs" / "guide.toml"
@@ -96,7 +97,10 @@ def chapter_section(nn, md, notes, rows):
     out += [f"{i}. {o}" for i, o in enumerate(notes.get("objectives", []), 1)] + [""]
     expr = warmup(md)
     if expr:
-        out += ["**Warm-up.** `" + expr + "` (answers: its `.reveal()`; other seeds give other problems).", ""]
+        answers = [line for line in str(eval(expr, {"practice": practice}).reveal()).splitlines()
+                   if line.startswith("Q")]
+        out += ["**Warm-up.** `" + expr + "`; its answers (`.reveal()` adds the reasoning; other seeds "
+                "pose other problems):", "", "```text", *answers, "```", ""]
     preds = predictions(md)
     if preds:
         out += ["**Predictions and their answers.**", ""]

@@ -88,14 +88,20 @@ def check_seed(seed):
     return check_int("seed", seed, 0, MAX_SEED)
 
 
-def choose_step(rng, at, allowed, kind):
-    """`at` if given (and allowed for this kind), else one of `allowed` chosen by the seed."""
+def choose_step(rng, at, allowed, kind, valid=None):
+    """`at` if given (and one of `valid`, default `allowed`), else one of `allowed` chosen by the seed.
+
+    The seed's choice is drawn either way, so that the rest of the problem is the
+    same with and without `at=` (the step printed with a problem gives it back).
+    """
+    chosen = rng.choice(allowed)
     if at is None:
-        return rng.choice(allowed)
+        return chosen
+    valid = allowed if valid is None else valid
     if at not in steps.INDEX:
         raise bad_value("at", at, f"a step of the series, one of {', '.join(steps.IDS)}")
-    if at not in allowed:
-        raise MigsimError(f"bad at: {at!r} for a {kind} problem (expected one of {', '.join(allowed)})")
+    if at not in valid:
+        raise MigsimError(f"bad at: {at!r} for a {kind} problem (expected one of {', '.join(valid)})")
     return at
 
 

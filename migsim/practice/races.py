@@ -15,6 +15,7 @@ SCENARIOS = {"fork_race": ("swapless-core", "fork-race-fix", "cow-fix", "v2.6.18
 STEPS = tuple(s for s in steps.IDS if any(s in v for v in SCENARIOS.values()))
 TEMPLATES = ("M@remove_migration_ptes#{n} F@copy_one_pte M F", "M:try_to_unmap#{n} F M",
              "M@remove_migration_ptes#{n} F M", "F:anon_vma_link M F", "F@copy_one_pte M F", "M F", "F M")
+WEIGHTS = (3, 3, 3, 1, 1, 1, 1)
 # What an interleaving must do to show each bug (the answer itself always comes from the run).
 WINDOW = {"fork_race": "F must link the new child's vma at the head of the anon_vma before M's second walk "
                        "(remove_migration_ptes) passes it, and copy the parent's pte only after M has "
@@ -52,11 +53,12 @@ def schedule(seed=0, at=None):
     """Does a schedule of a race scenario fail at a step, and by which bug."""
     rng = rng_for("schedule", seed)
     name = rng.choice(sorted(SCENARIOS))
-    at = choose_step(rng, at, SCENARIOS[name] if at is None else STEPS, "schedule")
+    at = choose_step(rng, at, SCENARIOS[name], "schedule", valid=STEPS)
     if at not in SCENARIOS[name]:
         name = next(n for n in sorted(SCENARIOS) if at in SCENARIOS[n])
     sc = scenarios.get(name)
-    words = rng.choice(TEMPLATES).format(n=rng.randint(1, 11))
+    # Mostly the counted moves, with counts around the child's two shared pages (its 9th and 10th).
+    words = rng.choices(TEMPLATES, weights=WEIGHTS)[0].format(n=rng.randint(8, 11))
     o = scenarios.run(sc, at, words)
     bug, why = _why(sc, at, o)
     facts = {"scenario": name, "schedule": words, "applies": o.applies, "failed": o.failed,

@@ -95,8 +95,9 @@ def refcount(seed=0, at=None):
     fn = checker(k)
     unlocked = n == 1
     seen = n + holders
-    facts = {"pfn": page.pfn, "node": node, "expected": n, "holders": holders, "moves": holders == 0, "checker": fn, "early_test": early_test(k), "kind": kind,
-             "pid": p.pid, "address": a, "tree_lock": not unlocked}
+    facts = {"pfn": page.pfn, "node": node, "expected": n, "holders": holders, "moves": holders == 0,
+             "checker": fn, "early_test": early_test(k), "kind": kind, "pid": p.pid, "address": a,
+             "tree_lock": not unlocked}
     where = "with no lock (there is no mapping, so no tree_lock)" if unlocked else "under the mapping's tree_lock"
     qs = [Question("Which function compares the count?", fn,
                    (f"at {at} the count is compared in {fn}" + ("" if fn == "migrate_page_move_mapping" else
@@ -115,7 +116,10 @@ def refcount(seed=0, at=None):
              f"  its page at 0x{a:08x} ({kind}), mapped by one pte, before migration:",
              f"  {describe_page(page)}",
              f"  also holding it: {HOLDERS[holders]}"]
-    k_ = "q.machine"
-    return Problem("refcount", seed, at, shown, qs, facts, machine=k, process=p,
-                   check=f"{k_}.start({k_}.sys_migrate_pages, {p.pid}, [{node}], [{1 - node}], label='M')\n"
-                         f"{k_}.replay('M:try_to_unmap')\n{k_}.pfn_to_page(0x{page.pfn:x})")
+    start = f"q.machine.start(q.machine.sys_migrate_pages, {p.pid}, [{node}], [{1 - node}], label='M')"
+    look = f"q.machine.pfn_to_page(0x{page.pfn:x})"
+    if holders and early_test(k):             # refused before any unmap: run it all, the page stays
+        check = f"{start}.run()    # 1: one page not moved\n{look}"
+    else:
+        check = f"{start}\nq.machine.replay('M:try_to_unmap')\n{look}"
+    return Problem("refcount", seed, at, shown, qs, facts, machine=k, process=p, check=check)

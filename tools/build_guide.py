@@ -78,14 +78,25 @@ def cell(text):
     return one_line(text).replace("|", "\\|")
 
 
+_VERDICTS = {}
+
+
+def verdict(row):
+    """The Verdict `grade` gives the row's answer now (graded once per run of this module)."""
+    key = (row.exercise, row.kind, row.label)
+    if key not in _VERDICTS:
+        _VERDICTS[key] = grade(row.exercise, **row.answer)
+    return _VERDICTS[key]
+
+
 def wrong_answers(rows, exercise):
     """Table lines: each historical and wrong answer of `exercise` and the verdict it gets now."""
     lines = []
     for row in rows:
         if row.exercise == exercise and row.kind in SHOWN_KINDS:
-            verdict = grade(row.exercise, **row.answer)
-            mark = "passes (!)" if verdict.passed else "fails"
-            lines.append(f"| {row.kind} | {cell(row.label)} | {mark}: {cell(verdict.message)} |")
+            v = verdict(row)
+            mark = "passes (!)" if v.passed else "fails"
+            lines.append(f"| {row.kind} | {cell(row.label)} | {mark}: {cell(v.message)} |")
     if not lines:
         return ["No contract rows yet for this exercise."]
     return ["| kind | the answer | its verdict |", "|---|---|---|", *lines]

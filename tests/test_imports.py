@@ -8,7 +8,7 @@ The layers, lowest first (a module may import its own layer, but no cycle):
    kernel functions (they import kbuild)
 3. machine, process, uapi, check, views
 4. series, scenarios, explore, and the package's face (migsim/__init__)
-5. draw, widgets, grading
+5. draw, widgets, grading, practice
 6. the terminal demo (migsim/__main__), tools/
 
 Imports inside function bodies count like any other. A module is also
@@ -77,7 +77,7 @@ def layer(name):
         return 3
     if name in ("migsim", "migsim.series", "migsim.scenarios", "migsim.explore"):
         return 4
-    if parts[1:2] and parts[1] in ("draw", "widgets", "grading"):
+    if parts[1:2] and parts[1] in ("draw", "widgets", "grading", "practice"):
         return 5
     if name == "migsim.__main__" or name.startswith("tools."):
         return 6

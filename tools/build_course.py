@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from migsim import series  # noqa: E402  (after the path: this checkout's migsim)
 
 SOURCE_DIRS = ("notebooks", "solutions")
+CHAPTERS = ("[0-9][0-9]-*.md", "[A-Z]-*.md")   # the chapters in order, then the appendices (A-appendix.md)
 EXERCISES = "exercises"
 BADGE = "> **Patch badge:** "          # the title cell's line, followed by series.step(ID).badge()
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"     # a model id: random, and useless without state
@@ -51,7 +52,7 @@ METADATA = {
 
 def sources(root=ROOT, names=()):
     """The chapter sources under `root` (notebooks, then solutions); with `names`, those whose name starts so."""
-    found = [md for d in SOURCE_DIRS for md in sorted((root / d).glob("[0-9][0-9]-*.md"))]
+    found = [md for d in SOURCE_DIRS for pattern in CHAPTERS for md in sorted((root / d).glob(pattern))]
     if not names:
         return found
     chosen = [md for md in found if any(md.name.startswith(Path(n).stem) or md == Path(n).resolve()

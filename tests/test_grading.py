@@ -170,17 +170,45 @@ def test_an_answer_that_loops_is_stopped_and_the_tracer_and_alarm_are_put_back(m
         assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
-def test_the_time_limit_stops_what_no_tracer_sees():
+def busy():
+    """A loop the guard does not trace: it is not the student's code."""
+    while True:
+        pass
+
+
+def test_the_cpu_limit_stops_what_no_tracer_sees_after_extending_it():
     if not hasattr(signal, "setitimer"):
         pytest.skip("no setitimer here: only the step budget can stop a loop")
 
-    def sleeper(k):
-        time.sleep(30)
+    def student(k):
+        busy()                                   # one line of the student's: the time goes elsewhere
 
-    t0 = time.perf_counter()
-    with pytest.raises(StudentError, match=r"stopped: your code ran longer than 0.3 s"):
-        Guard([sleeper], seconds=0.3).run(sleeper, None)
-    assert time.perf_counter() - t0 < 5
+    t0 = time.process_time()
+    with pytest.raises(StudentError, match=r"stopped: your code ran longer than 1.2 s of CPU time") as e:
+        Guard([student], seconds=0.3).run(student, None)
+    assert e.value.kind == "loops"
+    assert 1.1 < time.process_time() - t0 < 5    # 0.3 s, extended three times: few lines ran
+
+
+def test_time_used_outside_the_students_code_is_not_blamed_on_it():
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no setitimer here: only the step budget can stop a loop")
+
+    def student(k):
+        return 1
+
+    with pytest.raises(StudentError, match=r"the grader ran out of time: .* not in your code .* "
+                                           r"the machine is too slow") as e:
+        Guard([student], seconds=0.2).run(busy)
+    assert e.value.kind == "slow"
+
+
+def test_the_limit_counts_cpu_time_not_the_wall_clock():
+    def student(k):
+        time.sleep(0.5)                          # waiting uses no CPU time
+        return "woke"
+
+    assert Guard([student], seconds=0.2).run(student, None) == "woke"
 
 
 def test_the_budget_sees_the_copy_a_patched_kernel_installs():

@@ -181,6 +181,7 @@ def _set_limits():
         import resource
     except ImportError:
         return
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))       # SIGXCPU would dump the kernel's whole memory
     soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
     want = CPU_LIMIT_S if hard == resource.RLIM_INFINITY else min(CPU_LIMIT_S, hard)
     # the child's CPU time starts at zero; SIGXCPU at the soft limit, SIGKILL one second later

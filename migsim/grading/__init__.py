@@ -29,6 +29,7 @@ import importlib
 import pkgutil
 
 from ..errors import MigsimError
+from ..machine import build
 from . import sandbox
 from .core import FindSchedule, FindSetup, Fix, Wrong, expect
 from .verdict import Result, Verdict
@@ -44,6 +45,8 @@ def grade(exercise_id, hidden=False, **answer):
     if not isinstance(exercise_id, str) or exercise_id not in EXERCISES:
         raise MigsimError(f"unknown exercise {exercise_id!r}: expected one of {', '.join(EXERCISES)}")
     exercise = EXERCISES[exercise_id]
+    for at in {exercise.before, exercise.step}:
+        build(at)                 # cached here, in the caller: a grading child would build it again each time
     return sandbox.run(exercise_id, lambda: exercise.grade(answer, hidden=hidden))
 
 

@@ -43,6 +43,7 @@ LINE_BUDGET = 200_000      # line events in the student's frames, per guarded ru
 TIME_LIMIT_S = 5.0         # user CPU seconds, per guarded run
 EXTENSIONS = 3             # times the limit is extended when the student's code is not what used the time
 CLOCK_EVERY = 256          # line events between two looks at the clock
+TRACING = True             # False: no tracer at all (benchmarks/bench_grading.py times the checks without it)
 
 
 def cpu_time():
@@ -209,12 +210,12 @@ class Guard:
 
     def _enter(self):
         self.depth += 1
-        if self.depth == 1 and self.running:
+        if self.depth == 1 and self.running and TRACING:
             sys.settrace(self._tracer)
 
     def _leave(self):
         self.depth -= 1
-        if self.depth == 0 and self.running:
+        if self.depth == 0 and self.running and TRACING:
             self._recheck(tracing=True)       # the student's frame has just returned
             sys.settrace(self.outer_trace)
 
@@ -253,11 +254,11 @@ class Guard:
             except (ValueError, OSError):     # a platform that has the names but not the signal
                 self.timer = False
         self.running, self.depth = True, 0
-        if not self.wrapped:
+        if not self.wrapped and TRACING:
             sys.settrace(self._tracer)
         try:
             result = work(*args, **kwargs)
-            self._recheck(tracing=not self.wrapped)
+            self._recheck(tracing=TRACING and not self.wrapped)
         except StudentError:
             raise
         except KeyboardInterrupt:
@@ -267,13 +268,13 @@ class Guard:
         except self.passes:
             if self.stopped is not None:
                 raise self._stopped() from None
-            self._recheck(tracing=not self.wrapped)
+            self._recheck(tracing=TRACING and not self.wrapped)
             self._check_tampered()
             raise
         except BaseException as e:            # SystemExit and GeneratorExit are the student's too
             if self.stopped is not None:
                 raise self._stopped() from None
-            self._recheck(tracing=not self.wrapped)
+            self._recheck(tracing=TRACING and not self.wrapped)
             self._check_tampered()
             raise StudentError(self.describe(e), self.kind(e)) from None
         finally:

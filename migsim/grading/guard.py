@@ -126,6 +126,7 @@ class Guard:
         self.wrapped = False                  # wrap() was used: trace student frames only
         self.depth = 0                        # wrapped student calls now running
         self.running = False
+        self.out_of_memory = None             # the verdict's text, once the student's code ran out of memory
         self._tracer = self._global_trace     # one bound method, so that `is` tells it from others
         self._handler = self._alarm
 
@@ -243,6 +244,8 @@ class Guard:
         """
         if self.running:                      # a check that runs a guarded piece inside another
             return work(*args, **kwargs)
+        if self.out_of_memory is not None:    # it would again: no use filling the memory once per check
+            raise StudentError(self.out_of_memory, "raised")
         self.lines, self.stopped, self.tampered, self.extended, self.slow = 0, None, None, 0, 0
         self.deadline = cpu_time() + self.seconds
         self.outer_trace = old_trace = sys.gettrace()
@@ -276,6 +279,8 @@ class Guard:
                 raise self._stopped() from None
             self._recheck(tracing=TRACING and not self.wrapped)
             self._check_tampered()
+            if isinstance(e, MemoryError):
+                self.out_of_memory = self.describe(e)
             raise StudentError(self.describe(e), self.kind(e)) from None
         finally:
             self.running = False

@@ -347,3 +347,53 @@ def test_every_exercise_is_about_a_step_and_the_one_before():
             assert ex.before == at                   # Fix(at=...): judged where the function is first called
             continue
         assert migsim.steps.INDEX[ex.step] == migsim.steps.INDEX[ex.before] + 1
+
+
+# --- progress while a grade runs ------------------------------------------------------------------
+
+def test_progress_shows_after_a_second_and_leaves_an_empty_display(monkeypatch):
+    from migsim.grading import progress
+    shown = []
+
+    class Handle:
+        def update(self, data, raw):
+            shown.append(data["text/plain"])
+
+    monkeypatch.setattr(progress, "_kernel_display", lambda: lambda data, raw, display_id: Handle())
+    now = [0.0]
+    d = progress.Display("08.1", clock=lambda: now[0])
+    d("08.1", "the fork at cow-fix", 0, 3)
+    assert shown == []                                   # within the first second: nothing
+    now[0] = 1.5
+    d.tick()                                             # the parent's poll shows the check that runs
+    d("08.1", "the explorer", 1, 3)
+    assert shown == ["Exercise 08.1: check 1 of 3 (2 left after it): the fork at cow-fix ...",
+                     "Exercise 08.1: check 2 of 3 (1 left after it): the explorer ..."]
+    d.close()
+    assert shown[-1] == ""                               # what the stored notebook keeps, whatever the timing
+
+
+def test_a_grade_reports_each_check_from_the_child(monkeypatch):
+    from migsim.grading import progress
+    reports = []
+
+    class Recorder(progress.Display):
+        def __call__(self, *report):
+            reports.append(report)
+
+    monkeypatch.setattr(progress, "Display", Recorder)
+    v = grade("02.1", migrate_pages=answer(SOLUTION["fix_migrate_pages"], "migrate_pages"))
+    assert v.passed and [r[2:] for r in reports] == [(i, 10) for i in range(10)]
+    assert reports[0][:2] == ("02.1", v.results[0].name)
+
+
+def test_strict_nbval_passes_on_a_solution_notebook_that_shows_progress(tmp_path):
+    """With progress shown at once, every grade updates its display; the stored (empty) one still matches."""
+    import os
+    import subprocess
+    env = dict(os.environ, MIGSIM_PROGRESS_AFTER="0", MPLBACKEND="Agg")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "0", "-p", "no:randomly", "-p", "no:cacheprovider",
+                           "--nbval", "--nbval-current-env", "-q", "-s", str(ROOT / "solutions" / CHAPTER)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "update_display_data" in done.stdout          # nbval saw the updates (and ignores them)

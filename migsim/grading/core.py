@@ -300,6 +300,8 @@ class FindSchedule(Exercise):
         schedule = answers["schedule"]
         if not isinstance(schedule, str):
             return self._problem(2, f"schedule must be a string of task labels like 'M3F2M'; got {schedule!r}")
+        if not schedule.strip():
+            return self._problem(2, "not answered yet: the schedule is empty (write the task labels, like 'M3F2M')")
         results = []
         for at, must_fail in ((self.before, True), (self.step, False)):
             name = f"at {at}, bug {self.bug} {'shows' if must_fail else 'is gone'}"

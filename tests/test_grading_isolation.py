@@ -211,3 +211,10 @@ def test_a_verdict_crosses_the_process_boundary_as_checked_data():
     data["results"][0]["passed"] = "yes"
     with pytest.raises(ValueError):
         Verdict.from_data(data)
+
+
+def test_what_an_answer_prints_reaches_the_cell(where, capsys):
+    v, _ = hostile("import sys\nprint('from the answer')\nprint('to stderr', file=sys.stderr)")
+    assert v.passed, v.details()
+    out, err = capsys.readouterr()
+    assert "from the answer" in out and "to stderr" in err

@@ -66,7 +66,30 @@ def syscall_entry(fn):
     return entry
 
 
-class Kernel:
+class KernelClass(type):
+    """The type of Kernel classes: a cached build (`build`) refuses assignment to its attributes.
+
+    `build(at)` is shared by every kernel made at `at` (the chapters' demos,
+    the graders, the stepper): a function assigned to it would change them
+    all. Subclass it, or pass ``patch=``, to change a function.
+    """
+
+    def __setattr__(cls, name, value):
+        cls._refuse(name)
+        super().__setattr__(name, value)
+
+    def __delattr__(cls, name):
+        cls._refuse(name)
+        super().__delattr__(name)
+
+    def _refuse(cls, name):
+        if cls.__dict__.get("_CACHED"):
+            raise MigsimError(f"cannot change {name!r} of {cls.__name__}, the cached build of step {cls.STEP.id}: "
+                              f"it is shared by every kernel at that step (build a patched kernel with "
+                              f"migsim.Kernel(at=..., patch={{{name!r}: ...}}) instead)")
+
+
+class Kernel(metaclass=KernelClass):
     """A small NUMA machine running the kernel at one step of the series.
 
     ``Kernel(at="v2.6.16", nodes=2, frames_per_node=32, seed=2006)``;
@@ -424,6 +447,8 @@ def build(at):
     ns = _methods(syms, _undefined_references(syms, syms.values()))
     ns["STEP"] = steps.STEPS[index]
     ns["EXPORTS"] = frozenset(name for name, v in syms.items() if v.exported)
+    ns["SYMBOLS"] = types.MappingProxyType(syms)
+    ns["_CACHED"] = True
     return type(f"Kernel_{at.replace('.', '_').replace('-', '_')}", (Kernel,), ns)
 
 

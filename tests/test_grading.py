@@ -158,29 +158,57 @@ def test_an_answer_that_passes_bad_arguments_on_is_named():
 def test_an_answer_that_loops_is_stopped_and_the_tracer_and_alarm_are_put_back(monkeypatch, with_signal):
     if not with_signal:                              # as in Pyodide: no setitimer at all
         monkeypatch.delattr(signal, "setitimer")
-    before = sys.gettrace(), signal.getsignal(signal.SIGALRM)
+    before = sys.gettrace(), signal.getsignal(signal.SIGALRM), signal.getsignal(signal.SIGVTALRM)
     fn = edited(UNMAP, "while True:\n                pass\n            " + UNMAP)
     t0 = time.perf_counter()
     v = grade("02.1", migrate_pages=fn)
     assert time.perf_counter() - t0 < 10
     assert not v.passed and v.score == 0 and len(v.results) == 1        # no use running the others
     assert one_line(v).startswith("Exercise 02.1: stopped: your code ran more than 200,000 lines")
-    assert (sys.gettrace(), signal.getsignal(signal.SIGALRM)) == before
+    assert (sys.gettrace(), signal.getsignal(signal.SIGALRM), signal.getsignal(signal.SIGVTALRM)) == before
     if with_signal:
-        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        assert signal.getitimer(signal.ITIMER_REAL) == signal.getitimer(signal.ITIMER_VIRTUAL) == (0.0, 0.0)
 
 
-def test_the_time_limit_stops_what_no_tracer_sees():
+def busy():
+    """A loop the guard does not trace: it is not the student's code."""
+    while True:
+        pass
+
+
+def test_the_cpu_limit_stops_what_no_tracer_sees_after_extending_it():
     if not hasattr(signal, "setitimer"):
         pytest.skip("no setitimer here: only the step budget can stop a loop")
 
-    def sleeper(k):
-        time.sleep(30)
+    def student(k):
+        busy()                                   # one line of the student's: the time goes elsewhere
 
-    t0 = time.perf_counter()
-    with pytest.raises(StudentError, match=r"stopped: your code ran longer than 0.3 s"):
-        Guard([sleeper], seconds=0.3).run(sleeper, None)
-    assert time.perf_counter() - t0 < 5
+    t0 = time.process_time()
+    with pytest.raises(StudentError, match=r"stopped: your code ran longer than 1.2 s of CPU time") as e:
+        Guard([student], seconds=0.3).run(student, None)
+    assert e.value.kind == "loops"
+    assert 1.1 < time.process_time() - t0 < 5    # 0.3 s, extended three times: few lines ran
+
+
+def test_time_used_outside_the_students_code_is_not_blamed_on_it():
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no setitimer here: only the step budget can stop a loop")
+
+    def student(k):
+        return 1
+
+    with pytest.raises(StudentError, match=r"the grader ran out of time: .* not in your code .* "
+                                           r"the machine is too slow") as e:
+        Guard([student], seconds=0.2).run(busy)
+    assert e.value.kind == "slow"
+
+
+def test_the_limit_counts_cpu_time_not_the_wall_clock():
+    def student(k):
+        time.sleep(0.5)                          # waiting uses no CPU time
+        return "woke"
+
+    assert Guard([student], seconds=0.2).run(student, None) == "woke"
 
 
 def test_the_budget_sees_the_copy_a_patched_kernel_installs():
@@ -319,3 +347,53 @@ def test_every_exercise_is_about_a_step_and_the_one_before():
             assert ex.before == at                   # Fix(at=...): judged where the function is first called
             continue
         assert migsim.steps.INDEX[ex.step] == migsim.steps.INDEX[ex.before] + 1
+
+
+# --- progress while a grade runs ------------------------------------------------------------------
+
+def test_progress_shows_after_a_second_and_leaves_an_empty_display(monkeypatch):
+    from migsim.grading import progress
+    shown = []
+
+    class Handle:
+        def update(self, data, raw):
+            shown.append(data["text/plain"])
+
+    monkeypatch.setattr(progress, "_kernel_display", lambda: lambda data, raw, display_id: Handle())
+    now = [0.0]
+    d = progress.Display("08.1", clock=lambda: now[0])
+    d("08.1", "the fork at cow-fix", 0, 3)
+    assert shown == []                                   # within the first second: nothing
+    now[0] = 1.5
+    d.tick()                                             # the parent's poll shows the check that runs
+    d("08.1", "the explorer", 1, 3)
+    assert shown == ["Exercise 08.1: check 1 of 3 (2 left after it): the fork at cow-fix ...",
+                     "Exercise 08.1: check 2 of 3 (1 left after it): the explorer ..."]
+    d.close()
+    assert shown[-1] == ""                               # what the stored notebook keeps, whatever the timing
+
+
+def test_a_grade_reports_each_check_from_the_child(monkeypatch):
+    from migsim.grading import progress
+    reports = []
+
+    class Recorder(progress.Display):
+        def __call__(self, *report):
+            reports.append(report)
+
+    monkeypatch.setattr(progress, "Display", Recorder)
+    v = grade("02.1", migrate_pages=answer(SOLUTION["fix_migrate_pages"], "migrate_pages"))
+    assert v.passed and [r[2:] for r in reports] == [(i, 10) for i in range(10)]
+    assert reports[0][:2] == ("02.1", v.results[0].name)
+
+
+def test_strict_nbval_passes_on_a_solution_notebook_that_shows_progress(tmp_path):
+    """With progress shown at once, every grade updates its display; the stored (empty) one still matches."""
+    import os
+    import subprocess
+    env = dict(os.environ, MIGSIM_PROGRESS_AFTER="0", MPLBACKEND="Agg")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "0", "-p", "no:randomly", "-p", "no:cacheprovider",
+                           "--nbval", "--nbval-current-env", "-q", "-s", str(ROOT / "solutions" / CHAPTER)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "update_display_data" in done.stdout          # nbval saw the updates (and ignores them)

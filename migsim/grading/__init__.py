@@ -4,19 +4,33 @@
     v = grade("02.1", migrate_pages=migrate_pages)     # a fix: the patch's hunk, written by you
     v = grade("02.2", setup=setup)                     # a find: a machine that shows the bug
     v.passed, v.score, v.total, v.message; print(v.details())
+    v.credit(2)                                        # the score as a share of 2 points (nbgrader)
 
 `grade` builds the kernel at the step before the patch with the answer in
 place (``Kernel(at=..., patch=...)``), runs the exercise's checks and
-returns a `Verdict` that shows as one line. The answer is untrusted: if it
-raises, loops or returns nonsense, the verdict says so (see `guard`); the
-registry and the cached builds are never changed. ``hidden=True`` adds the
+returns a `Verdict` that shows as one line. ``hidden=True`` adds the
 checks nbgrader keeps hidden from students.
+
+The answer is untrusted. The grade runs where it cannot reach the caller
+(`sandbox`: a child process with CPU and memory limits on Linux and macOS;
+in Pyodide this process, put back as it was afterwards), under a `guard`
+that stops loops by a line budget and a CPU-time limit; if the answer
+raises, loops, exits or returns nonsense, the verdict says so. Whatever it
+does, the registry, the cached builds and later grades are not changed. A
+grade that takes more than a second shows which check runs (`progress`).
+
+Out of scope, as for nbgrader: cheating from the student's own cell, before
+`grade` is called (patching migsim.grading, replacing `grade`, printing a
+number). The graders guard against answers that go wrong, not against a
+student who sets out to fool the course in their own kernel.
 """
 
 import importlib
 import pkgutil
 
 from ..errors import MigsimError
+from ..machine import build
+from . import sandbox
 from .core import FindSchedule, FindSetup, Fix, Wrong, expect
 from .verdict import Result, Verdict
 
@@ -28,9 +42,12 @@ EXERCISES = {ex.id: ex for name in CHAPTERS
 
 def grade(exercise_id, hidden=False, **answer):
     """Judge `answer` (functions, a setup or a schedule, by name) for exercise `exercise_id`: a Verdict."""
-    if exercise_id not in EXERCISES:
+    if not isinstance(exercise_id, str) or exercise_id not in EXERCISES:
         raise MigsimError(f"unknown exercise {exercise_id!r}: expected one of {', '.join(EXERCISES)}")
-    return EXERCISES[exercise_id].grade(answer, hidden=hidden)
+    exercise = EXERCISES[exercise_id]
+    for at in {exercise.before, exercise.step}:
+        build(at)                 # cached here, in the caller: a grading child would build it again each time
+    return sandbox.run(exercise_id, lambda: exercise.grade(answer, hidden=hidden))
 
 
 __all__ = ["grade", "EXERCISES", "Verdict", "Result", "Fix", "FindSetup", "FindSchedule", "Wrong", "expect"]

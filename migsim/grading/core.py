@@ -20,6 +20,7 @@ from .. import kbuild, steps
 from ..errors import KernelBug, MigsimError, OutOfMemory, SegmentationFault
 from ..machine import Kernel, build
 from .guard import Guard, StudentError
+from .progress import report
 from .verdict import Result, Verdict
 
 MACHINE_FAILURES = (KernelBug, SegmentationFault, OutOfMemory)
@@ -128,17 +129,18 @@ class Fix(Exercise):
             patch[name] = answers[name]
             if problem is None and name in self.adapt:
                 patch[name] = self.adapt[name][1](answers[name])
+        guard = Guard(answers.values(), passes=(Wrong,), **({} if self.seconds is None else
+                                                            {"seconds": self.seconds}))
         if problem is None:
             try:
-                make = Maker(self.at, {name: self._checked(name, fn) for name, fn in patch.items()})
+                make = Maker(self.at, {name: guard.wrap(self._checked(name, fn)) for name, fn in patch.items()})
             except MigsimError as e:
                 problem = str(e)
         if problem is not None:
             return self._problem(total, problem)
-        guard = Guard(answers.values(), passes=(Wrong,), **({} if self.seconds is None else
-                                                            {"seconds": self.seconds}))
         results = []
         for name, check in checks:
+            report(self.id, name, len(results), total)
             result = _run_check(guard, name, check, make)
             results.append(result)
             if result.student in ("loops", "not answered"):
@@ -258,6 +260,7 @@ class FindSetup(Exercise):
         results = []
         for at, must_fail in ((self.before, True), (self.step, False)):
             name = f"at {at}, bug {self.bug} {'shows' if must_fail else 'is gone'}"
+            report(self.id, name, len(results), 2)
             try:
                 error = play(Kernel(at=at, **self.machine), setup, guard)
             except StudentError as e:
@@ -297,9 +300,12 @@ class FindSchedule(Exercise):
         schedule = answers["schedule"]
         if not isinstance(schedule, str):
             return self._problem(2, f"schedule must be a string of task labels like 'M3F2M'; got {schedule!r}")
+        if not schedule.strip():
+            return self._problem(2, "not answered yet: the schedule is empty (write the task labels, like 'M3F2M')")
         results = []
         for at, must_fail in ((self.before, True), (self.step, False)):
             name = f"at {at}, bug {self.bug} {'shows' if must_fail else 'is gone'}"
+            report(self.id, name, len(results), 2)
             try:
                 outcome = scenarios.run(self.scenario, at, schedule)
             except MigsimError as e:
@@ -345,6 +351,7 @@ class FindEffect(Exercise):
         results = []
         for at in self.at:
             name = f"at {at}, {self.what}"
+            report(self.id, name, len(results), total)
             k = Kernel(at=at, **self.machine)
             try:
                 returned = guard.run(setup, k)

@@ -12,6 +12,7 @@ class Result:
     expected: str = ""
     got: str = ""
     student: str = ""          # the student's code raised, looped or answered nonsense (then `got` says how)
+    points: int = 1
 
     def line(self):
         if self.passed:

@@ -49,7 +49,9 @@ def edited(old, new, source=None):
 
 
 def registered(since):
-    return next(v.obj for v in kbuild.REGISTRY["migrate_pages"] if v.since == since)
+    """migrate_pages as registered at `since`, typed into a cell (the registered function itself is refused)."""
+    from contracts import kernel_copy
+    return kernel_copy("migrate_pages", since)
 
 
 def one_line(verdict):
@@ -226,7 +228,7 @@ def test_grading_changes_no_registry_and_no_later_kernel():
     grade("02.2", setup=answer(SOLUTION["find_setup"], "setup"))
     assert snapshot() == before
     k = migsim.Kernel(at="fixups")
-    assert type(k).migrate_pages is registered("v2.6.16")
+    assert type(k).migrate_pages is next(v.obj for v in kbuild.REGISTRY["migrate_pages"] if v.since == "v2.6.16")
     assert scenarios.shows_bug(scenarios.DIRTY_FALLBACK, scenarios.run(scenarios.DIRTY_FALLBACK, "fixups"))
 
 

@@ -114,14 +114,16 @@ def kernels_own(fn):
     code = getattr(fn, "__code__", None)
     if code is None:
         return None
-    where = place(code)
+    where, same = place(code), None
     for name, versions in kbuild.REGISTRY.items():
         for v in versions:
             obj = inspect.unwrap(v.obj) if callable(v.obj) else None
             c = getattr(obj, "__code__", None)
-            if c is not None and (c is code or place(c) == where):
+            if c is code:
                 return name, v.since
-    return None
+            if same is None and c is not None and place(c) == where:
+                same = name, v.since
+    return same
 
 
 class Maker:

@@ -85,10 +85,46 @@ def edited(name, since, *replacements):
     return source
 
 
+def _chapters():
+    return [importlib.import_module(f"{__name__}.{m.name}") for m in sorted(pkgutil.iter_modules(__path__),
+                                                                        key=lambda m: m.name)
+            if m.name.startswith("ch")]
+
+
+def no_historical():
+    """{exercise: why} for fix exercises without a historical bug (a chapter's NO_HISTORICAL)."""
+    out = {}
+    for m in _chapters():
+        out.update(getattr(m, "NO_HISTORICAL", {}))
+    return out
+
+
 def all_rows():
     """Every row of every chapter's table."""
-    rows = []
-    for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if m.name.startswith("ch"):
-            rows.extend(importlib.import_module(f"{__name__}.{m.name}").ROWS)
-    return rows
+    return [row for m in _chapters() for row in m.ROWS]
+
+
+def solved(source, body, n=1):
+    """`source` (a solution cell) with the `n`th region between BEGIN and END SOLUTION replaced by `body`.
+
+    `body` is written without indentation; it gets the markers' indentation.
+    """
+    lines = source.splitlines()
+    begins = [i for i, line in enumerate(lines) if line.strip() == "### BEGIN SOLUTION"]
+    b = begins[n - 1]
+    e = next(i for i in range(b, len(lines)) if lines[i].strip() == "### END SOLUTION")
+    indent = lines[b][:len(lines[b]) - len(lines[b].lstrip())]
+    new = [indent + line if line.strip() else "" for line in textwrap.dedent(body).splitlines()]
+    return "\n".join(lines[:b] + new + lines[e + 1:]) + "\n"
+
+
+def kernel_copy(name, since):
+    """Kernel function `name` as registered at `since`, typed into a cell: the same text, a code of its own.
+
+    The grader refuses the registered function itself (an answer must be
+    the student's); a copy of its text is how a student would give it.
+    """
+    fn = inspect.unwrap(next(v.obj for v in kbuild.REGISTRY[name] if v.since == since))
+    ns = dict(fn.__globals__)
+    exec(compile(kernel_source(name, since), f"<cell {name} as at {since}>", "exec"), ns)
+    return ns[name]

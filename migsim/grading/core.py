@@ -24,6 +24,7 @@ the grader's own code is reported as such, never as the student's.
 import inspect
 import os
 import re
+import sys
 
 from .. import kbuild, steps
 from ..errors import MigsimError
@@ -153,8 +154,48 @@ class Maker:
         return self._steps[step]
 
 
-class GraderError(Exception):
-    """The grader's own code failed: not the answer's doing."""
+# Modules whose names a check reaches at run time: an answer that rebinds one of them changes the grader.
+_SEALED = ("migsim.grading", "migsim.scenarios", "migsim.explore", "migsim.sched", "migsim.check")
+
+
+class Seal:
+    """What the grader's modules and classes hold, to tell (and undo) an answer's changes to them."""
+
+    def __init__(self):
+        mods = [m for name, m in sorted(sys.modules.items())
+                if m is not None and any(name == s or name.startswith(s + ".") for s in _SEALED)]
+        self.spaces = [(m.__name__, vars(m), dict(vars(m))) for m in mods]
+        self.classes = [(c, dict(vars(c))) for c in (Check, Maker, Wrong, Result, Verdict)]
+
+    def broken(self):
+        """The names an answer rebound since the seal was made (put back as they were), or []."""
+        changed = []
+        for modname, space, saved in self.spaces:
+            for name in set(space) | set(saved):
+                if space.get(name, _GONE) is not saved.get(name, _GONE):
+                    changed.append(f"{modname}.{name}")
+                    if name in saved:
+                        space[name] = saved[name]
+                    else:
+                        del space[name]
+        for cls, saved in self.classes:
+            for name in set(vars(cls)) | set(saved):
+                if vars(cls).get(name, _GONE) is not saved.get(name, _GONE):
+                    changed.append(f"{cls.__name__}.{name}")
+                    if name in saved:
+                        setattr(cls, name, saved[name])
+                    else:
+                        delattr(cls, name)
+        return sorted(changed)
+
+
+_GONE = object()
+
+
+def tampered(c, names):
+    """The Result of a check during which the answer changed the grader (it was put back)."""
+    return Result(c.title, False, got=f"your code changed the grader ({', '.join(names[:3])}); an answer may "
+                  f"change the kernel it is given, never the grader", student="tampered", points=c.points)
 
 
 class Exercise:
@@ -264,12 +305,15 @@ class Fix(Exercise):
             return self._problem(total, problem)
         guard = Guard(answers.values(), passes=(Wrong, MigsimError),
                       **({} if self.seconds is None else {"seconds": self.seconds}))
-        results = []
+        results, seal = [], Seal()
         for index, c in enumerate(checks):
             result = run_check(guard, c, make)
+            changed = seal.broken()
+            if changed:
+                result = tampered(c, changed)
             results.append(result)
-            if result.student in ("loops", "not answered"):
-                break                          # it loops, or is not answered: no use going on
+            if result.student in ("loops", "not answered", "tampered"):
+                break                          # it loops, is not answered, or cheats: no use going on
         return self._verdict(results, total)
 
     def _original(self, name):
@@ -408,20 +452,22 @@ class FindSetup(Exercise):
         if problem is not None:
             return problem
         guard = Guard([setup], passes=(Wrong,))
-        results = []
+        results, seal = [], Seal()
         for index, c in enumerate(checks):
             try:
                 c.fn(setup, guard)
             except Wrong as w:
-                results.append(Result(c.title, False, w.expected, w.got, points=c.points))
+                result = Result(c.title, False, w.expected, w.got, points=c.points)
             except StudentError as e:
-                results.append(Result(c.title, False, got=e.text, student=e.kind, points=c.points))
-                break
+                result = Result(c.title, False, got=e.text, student=e.kind, points=c.points)
             except MigsimError as e:
-                results.append(grader_failed(c, e))
-                break
+                result = grader_failed(c, e)
             else:
-                results.append(Result(c.title, True, points=c.points))
+                result = Result(c.title, True, points=c.points)
+            changed = seal.broken()
+            results.append(tampered(c, changed) if changed else result)
+            if results[-1].student:
+                break                          # it raised, loops or cheats, or the grader failed: stop here
         return self._verdict(results, total)
 
     def _play(self, setup, guard, must_fail):
@@ -544,7 +590,7 @@ class FindEffect(Exercise):
         if problem is not None:
             return problem
         guard = Guard([setup], passes=(Wrong,))
-        results = []
+        results, seal = [], Seal()
         for index, at in enumerate(self.at):
             name = f"at {at}, {self.what}"
             k = Kernel(at=at, **self.machine)
@@ -566,4 +612,8 @@ class FindEffect(Exercise):
                 results.append(Result(name, True))
             finally:
                 close_tasks(k, guard)
+            changed = seal.broken()
+            if changed:
+                results[-1] = tampered(Check(name, self.effect), changed)
+                break
         return self._verdict(results, total)

@@ -149,3 +149,10 @@ ROWS = [
     Row("02.2", "hostile", "raises it from exec'd text", {"setup": setup(EXEC_RAISES)}, False,
         "raised KernelBug itself"),
 ]
+
+PATCHES_THE_GRADER = """\
+import migsim.grading.core as core
+core.Verdict.passed = True
+f = k.create_file("f", 1, fs="ext2")"""
+ROWS.append(Row("02.2", "hostile", "patches the grader's Verdict", {"setup": setup(PATCHES_THE_GRADER)}, False,
+                "changed the grader"))

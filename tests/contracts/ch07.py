@@ -169,3 +169,16 @@ ROWS = [
     Row("07.2", "hostile", "the kernel's own fixed function, from the registry",
         {"anon_vma_link": _registered("anon_vma_link", "fork-race-fix")}, False, "the kernel's own"),
 ]
+
+PATCHES_THE_GRADER = """\
+def anon_vma_link(k, vma):
+    import migsim.grading.core as core
+    core.expect = lambda *args, **kwargs: None      # every check passes?
+    anon_vma = vma.anon_vma
+    if anon_vma is not None:
+        anon_vma.head.insert(0, vma)
+    yield from ()
+"""
+ROWS.append(Row("07.2", "hostile", "patches the grader's expect", {"anon_vma_link": fn(PATCHES_THE_GRADER,
+                                                                                         "anon_vma_link")},
+                False, "changed the grader"))

@@ -64,14 +64,14 @@ def one_line(verdict):
 
 def test_the_untouched_fix_exercise_fails_with_a_helpful_line():
     v = grade("02.1", migrate_pages=answer(STUDENT["fix_migrate_pages"], "migrate_pages"))
-    assert not v.passed and v.score == 0 and v.total == 10
+    assert not v.passed and v.score == 0 and v.total == 12
     assert one_line(v).startswith("Exercise 02.1: not answered yet: your cell still raises NotImplementedError")
 
 
 def test_the_solution_passes_every_check_and_the_hidden_ones():
     v = grade("02.1", migrate_pages=answer(SOLUTION["fix_migrate_pages"], "migrate_pages"))
-    assert v.passed and (v.score, v.total) == (10, 10)
-    assert one_line(v) == "Exercise 02.1: correct (10/10 checks)"
+    assert v.passed and (v.score, v.total) == (12, 12)
+    assert one_line(v) == "Exercise 02.1: correct (12/12 checks)"
     assert grade("02.1", hidden=True, migrate_pages=answer(SOLUTION["fix_migrate_pages"], "migrate_pages")).passed
 
 

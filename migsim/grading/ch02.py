@@ -62,7 +62,7 @@ def watched(make, stuck=False):
     return (lambda **kernel_args: Watched(at=make.at, **kernel_args)), calls
 
 
-@check("a page in a VM_LOCKED vma (try_to_unmap answers SWAP_FAIL) fails for good, at once")
+@check("a page in a VM_LOCKED vma, which try_to_unmap cannot unmap, fails for good at once")
 def check_locked_vma(make):
     """Another process has the page mlocked: it can never move, so it is not retried (-EPERM)."""
     maker, calls = watched(make)
@@ -76,7 +76,7 @@ def check_locked_vma(make):
     ret = migrate(k, p.pid)
     expect(ret == 1, "sys_migrate_pages to report the page not moved (1)", repr(ret))
     unmaps = sum(1 for name, _ in calls if name == "try_to_unmap")
-    expect(unmaps == 1, "one attempt only: SWAP_FAIL means -EPERM, a permanent failure",
+    expect(unmaps == 1, "one attempt only: a VM_LOCKED vma means -EPERM, a permanent failure",
            f"{unmaps} calls of try_to_unmap (the page was retried pass after pass)")
     expect(f.i_mapping.page_tree[0] is page and page.node == 0, "the page where it was", "it moved")
     expect(locker.read(r, 10) == b"journal:0\n" and p.read(q, 10) == b"journal:0\n",

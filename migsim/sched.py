@@ -368,15 +368,16 @@ def replay(k, schedule, after_step=None):
     return compress("".join(ran))
 
 
-def run(k, pick=None, after_step=None):
+def run(k, pick=None, after_step=None, tasks=None):
     """Step the ready tasks, `pick(ready)` choosing (default: the first), until none can run.
 
-    The letters it ran, compressed. Tasks left over are blocked (a deadlock
-    for the caller to judge); a failure of the kernel propagates.
+    With `tasks`, only those of the tasks run (the others stay where they
+    are). The letters it ran, compressed. Tasks left over are blocked (a
+    deadlock for the caller to judge); a failure of the kernel propagates.
     """
     ran = []
     while True:
-        can = ready(k)
+        can = ready(k) if tasks is None else [t for t in tasks if not t.done and not t.blocked]
         if not can:
             return compress("".join(ran))
         t = can[0] if pick is None else pick(can)

@@ -27,15 +27,16 @@ student who sets out to fool the course in their own kernel.
 
 import importlib
 import pkgutil
+import re
 
 from ..errors import MigsimError
 from ..machine import build
 from . import sandbox
-from .core import FindSchedule, FindSetup, Fix, Wrong, expect
+from .core import Check, FindEffect, FindSchedule, FindSetup, Fix, Wrong, check, expect
 from .verdict import Result, Verdict
 
 # Each chapter's graders live in a module of their own (ch02.py, ch07.py ...): found on disk, not listed.
-CHAPTERS = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("ch")))
+CHAPTERS = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if re.fullmatch(r"ch\d\d(_[a-z]+)?", m.name)))
 EXERCISES = {ex.id: ex for name in CHAPTERS
              for ex in importlib.import_module(f"{__name__}.{name}").EXERCISES}
 
@@ -50,4 +51,5 @@ def grade(exercise_id, hidden=False, **answer):
     return sandbox.run(exercise_id, lambda: exercise.grade(answer, hidden=hidden))
 
 
-__all__ = ["grade", "EXERCISES", "Verdict", "Result", "Fix", "FindSetup", "FindSchedule", "Wrong", "expect"]
+__all__ = ["grade", "EXERCISES", "Verdict", "Result", "Fix", "FindSetup", "FindSchedule", "FindEffect", "Wrong",
+           "expect", "Check", "check"]

@@ -29,8 +29,8 @@ from ..include.linux.page_flags import PageDirty, PagePrivate
 from ..include.linux.rmap import SWAP_AGAIN
 from ..errors import MigsimError
 from ..kernel.module import Module
-from .ch02 import MAX_POINTS, check_anon, check_clean as check_listfs_clean, check_ext2, migrate, moved, workload_check
-from .core import Fix, Maker, expect
+from .checks import check_anon, check_ext2, check_listfs_clean, drive, migrate, moved, seeded, workload_check
+from .core import Fix, Maker, check, expect
 from .guard import Guard, StudentError
 
 PAGE = 4096
@@ -91,12 +91,14 @@ def buffers_follow(k, f):
     return page, bhs
 
 
+@check("a clean ext2 page moves, its buffers with it")
 def check_clean(make):
     k, f, p, q = ext2_page(make, write=False)
     moved(k, p, q, b"notes:0\n", migrate(k, p.pid))
     buffers_follow(k, f)
 
 
+@check("a dirty ext2 page moves and stays dirty")
 def check_dirty(make):
     k, f, p, q = ext2_page(make)
     other = k.spawn("other")                      # a second mapper writes and unmaps: PG_dirty, dirty buffers
@@ -110,6 +112,7 @@ def check_dirty(make):
     expect(p.read(q + 8, 4) == b"also", "the other mapper's write on the new page", repr(p.read(q + 8, 4)))
 
 
+@check("an ext2 page without buffers moves")
 def check_no_buffers(make):
     """A page whose buffers were dropped: buffer_migrate_page falls back on migrate_page."""
     k, f, p, q = ext2_page(make, write=False)
@@ -118,6 +121,7 @@ def check_no_buffers(make):
     moved(k, p, q, b"notes:0\n", migrate(k, p.pid))
 
 
+@check("a page someone else holds stays where it is")
 def check_held(make):
     """Someone else holds a reference: the page must not move, and nothing may break."""
     k, f, p, q = ext2_page(make)
@@ -132,6 +136,7 @@ def check_held(make):
     k.check()
 
 
+@check("migration racing a write to the same page")
 def check_racing_writer(make):
     """A writer and the migration take turns at seeded random scheduling points."""
     for seed in range(2):
@@ -139,18 +144,14 @@ def check_racing_writer(make):
         k, f, p, q = ext2_page(make)
         tasks = [k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M"),
                  k.start(p.write, q + 100, b"racing", label="W")]
-        for _ in range(MAX_POINTS):
-            runnable = [t for t in tasks if not (t.done or t.blocked)]
-            if not runnable:
-                break
-            rng.choice(runnable).step()
-            k.check()
+        drive(k, pick=seeded(rng), after=k.check, what="the migration and the write to finish")
         expect(all(t.done for t in tasks), "the migration and the write to finish",
                ", ".join(f"{t.label} {t.state}" for t in tasks))
         expect(p.read(q, 4) == b"kept" and p.read(q + 100, 6) == b"racing", "both writes kept",
                repr(p.read(q, 106)))
 
 
+@check("it links as a module (only exported symbols)")
 def check_links(make):
     """The answer as a module: every kernel function it calls is exported at this step."""
     k, f, p, q = ext2_page(make)
@@ -189,12 +190,12 @@ FIX_01_1 = ModuleFix(
     "01.1", "reorg", "buffer_migrate_page as a module: built on 2.6.16's exports",
     functions=["buffer_migrate_page"],
     checks=[
-        ("a clean ext2 page moves, its buffers with it", check_clean),
-        ("a dirty ext2 page moves and stays dirty", check_dirty),
-        ("an ext2 page without buffers moves", check_no_buffers),
-        ("a page someone else holds stays where it is", check_held),
-        ("migration racing a write to the same page", check_racing_writer),
-        ("it links as a module (only exported symbols)", check_links),
+        check_clean,
+        check_dirty,
+        check_no_buffers,
+        check_held,
+        check_racing_writer,
+        check_links,
         workload_check(2), workload_check(20),
     ],
     # Seeds whose walks do not meet bug A (a listfs page dirty in its pte), which lives at v2.6.16.
@@ -247,6 +248,7 @@ def finish(k, tasks):
            ", ".join(f"{t.label} {t.state}" for t in tasks))
 
 
+@check("a fault's passing reference: the page moves on a later pass")
 def check_transient_reference_is_retried(make):
     """The owner's swap-in fault holds a reference for a moment: the next pass moves the page."""
     k, p, a, old, m, r = unmapped_then_faulted(make)
@@ -258,6 +260,7 @@ def check_transient_reference_is_retried(make):
     expect(k.page(p, a).node == 1, "the page on node 1", f"it is on node {k.page(p, a).node}")
 
 
+@check("a reference that stays: the page stays where it is")
 def check_lasting_reference_keeps_the_page(make):
     """A reference taken after the unmap that is not given back: the page must not move."""
     k, p, a, old, m = unmapped(make, b"pinned")
@@ -277,6 +280,7 @@ def check_lasting_reference_keeps_the_page(make):
     k.check()
 
 
+@check("a page still mapped after try_to_unmap is still retried on every pass")
 def check_still_mapped_is_retried(make):
     """try_to_unmap leaves the pte (as when a fault maps the page again at once): every pass retries."""
     calls = []
@@ -303,13 +307,13 @@ FIX_01_2 = Fix(
     "01.2", "fixups", "a reference too many under tree_lock means try again, not a permanent failure",
     functions=["migrate_page_remove_references"],
     checks=[
-        ("a fault's passing reference: the page moves on a later pass", check_transient_reference_is_retried),
-        ("a reference that stays: the page stays where it is", check_lasting_reference_keeps_the_page),
-        ("a page still mapped after try_to_unmap is still retried on every pass", check_still_mapped_is_retried),
+        check_transient_reference_is_retried,
+        check_lasting_reference_keeps_the_page,
+        check_still_mapped_is_retried,
         ("anonymous pages still move (through swap)", check_anon),
         ("a clean listfs page still moves", check_listfs_clean),
         ("an ext2 page (with buffers) still moves", check_ext2),
-        ("a page someone else holds stays where it is", check_held),
+        check_held,
         workload_check(2), workload_check(20),
     ],
     hidden=[workload_check(seed) for seed in (14, 24)],

@@ -6,62 +6,17 @@ listfs's own list) while it can still be written out. 02.2 (find): a setup
 that makes bug A show at unexport-swap-page and not at dirty-fallback.
 """
 
-import random
-
 from .. import scenarios
-from . import workload
-from .core import Fix, FindSetup, Wrong, expect
+from ..include.linux.mm import VM_LOCKED, page_mapped
+from ..include.linux.rmap import SWAP_AGAIN
+from .checks import (already_dirty, check_already_dirty, check_anon, check_ext2, check_listfs_clean,
+                     check_racing_writer, editor, migrate, moved, scenario_check, workload_check)
+from .core import Fix, FindSetup, check, expect
 
 PAGE = 4096
-MAX_POINTS = 5000      # scheduling points one migration may take in a check
 
 
-def migrate(k, pid, old=(0,), new=(1,)):
-    """sys_migrate_pages(pid, old, new) as a task, k.check() after every point: its result."""
-    t = k.start(k.sys_migrate_pages, pid, list(old), list(new), label="M")
-    for _ in range(MAX_POINTS):
-        if t.done:
-            return t.result
-        if t.blocked:
-            raise Wrong("the migration to finish", f"it waits forever in {t.waits_on()} "
-                        f"(a lock taken twice, or never given back?)")
-        t.step()
-        k.check()
-    raise Wrong("the migration to finish", f"it was still running after {MAX_POINTS} scheduling points")
-
-
-def moved(k, p, addr, data, ret):
-    """The page at `addr` of `p` is on node 1 and reads `data`, and nothing was left behind."""
-    expect(ret == 0, "sys_migrate_pages to return 0 (every page moved)", repr(ret))
-    page = k.page(p, addr, default=None)
-    node = page.node if page is not None else None
-    if page is None:                     # unmapped by the migration: the next touch maps it again
-        p.read(addr, 1)
-        node = k.page(p, addr).node
-    expect(node == 1, "the page on node 1", f"it is on node {node}")
-    got = p.read(addr, len(data))
-    expect(got == data, f"{p.comm} to read {data!r}", repr(got))
-
-
-def editor(make, fs="listfs", write=True, shared=True):
-    """A process with one page of file "journal" mapped (and, with `write`, dirty in its pte)."""
-    k = make(nodes=2, frames_per_node=16, seed=4)
-    f = k.create_file("journal", 1, fs=fs)
-    p = k.spawn("editor")
-    q = p.mmap(1, file=f, shared=shared)
-    if write:
-        p.write(q, b"unsaved")
-    else:
-        p.read(q, 1)
-    k.sys_swapon(8)
-    return k, f, p, q
-
-
-def check_scenario(make):
-    outcome = scenarios.run(scenarios.DIRTY_FALLBACK, make.at, patch=make.patch)
-    expect(not outcome.failed, "no failure", outcome.error)
-
-
+@check("a page dirty only in its pte is written out, then moves")
 def check_written_out(make):
     k, f, p, q = editor(make)
     ret = migrate(k, p.pid)
@@ -71,41 +26,7 @@ def check_written_out(make):
     moved(k, p, q, b"unsaved", ret)
 
 
-def check_clean(make):
-    k, f, p, q = editor(make, write=False)
-    moved(k, p, q, b"journal:0\n", migrate(k, p.pid))
-
-
-def check_already_dirty(make):
-    """A page already PG_dirty: another mapper wrote and unmapped, which moved its dirty bit into the page."""
-    k, f, p, q = editor(make)
-    other = k.spawn("other")
-    r = other.mmap(1, file=f, shared=True)
-    other.write(r + 8, b"also")
-    other.munmap(r, 1)
-    expect(f.i_mapping.private_list != [], "the page on listfs's list (set up)", "it is not")
-    ret = migrate(k, p.pid)
-    expect(f.disk[0][:12] == b"unsaved:also", "the file on disk to hold both writes", repr(f.disk[0][:12]))
-    moved(k, p, q, b"unsaved:also", ret)
-
-
-def check_ext2(make):
-    k, f, p, q = editor(make, fs="ext2")
-    moved(k, p, q, b"unsaved", migrate(k, p.pid))
-
-
-def check_anon(make):
-    k = make(nodes=2, frames_per_node=16, seed=5)
-    k.sys_swapon(8)
-    p = k.spawn("gcc")
-    a = p.mmap(3)
-    for i in range(3):
-        p.write(a + i * PAGE, b"anon %d" % i)
-    ret = migrate(k, p.pid)
-    for i in range(3):
-        moved(k, p, a + i * PAGE, b"anon %d" % i, ret)
-
-
+@check("a private listfs mapping and its copy-on-write page move")
 def check_private(make):
     k, f, p, q = editor(make, shared=False, write=False)
     b = p.mmap(1, file=k.create_file("notes", 1, fs="listfs"))
@@ -115,44 +36,76 @@ def check_private(make):
     moved(k, p, b, b"my copy", ret)
 
 
-def check_racing_writer(make):
-    """Migration against the same process writing that page, at seeded random points."""
-    for seed in range(4):
-        rng = random.Random(seed)
-        k, f, p, q = editor(make)
-        m = k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M")
-        w = k.start(p.write, q + 100, b"racing", label="W")
-        for _ in range(MAX_POINTS):
-            ready = [t for t in (m, w) if not t.done and not t.blocked]
-            if not ready:
-                break
-            rng.choice(ready).step()
-            k.check()
-        expect(m.done and w.done, "both tasks to finish", f"M {m.state}, W {w.state}")
-        expect(isinstance(m.result, int) and m.result >= 0, "a count of pages not moved", repr(m.result))
-        got = p.read(q, 106)
-        expect(got[:7] == b"unsaved" and got[100:] == b"racing", "both writes to be there", repr(got))
+def watched(make, stuck=False):
+    """A maker like `make` whose kernel notes the fallback's calls (name, page still mapped?) in `calls`.
+
+    With `stuck`, try_to_unmap leaves every pte where it is (as when a fault
+    maps the page again at once) and answers SWAP_AGAIN.
+    """
+    calls = []
+
+    class Watched(make.cls):
+        def try_to_unmap(self, page, ignore_refs):
+            calls.append(("try_to_unmap", True))
+            if stuck:
+                return SWAP_AGAIN
+            return (yield from super().try_to_unmap(page, ignore_refs))
+
+        def pageout(self, page, mapping):
+            calls.append(("pageout", page_mapped(page)))
+            return super().pageout(page, mapping)
+
+        def migrate_page(self, newpage, page):
+            calls.append(("migrate_page", page_mapped(page)))
+            return (yield from super().migrate_page(newpage, page))
+
+    return (lambda **kernel_args: Watched(at=make.at, **kernel_args)), calls
 
 
-def workload_check(seed):
-    def check(make):
-        try:
-            workload.run(make, seed)
-        except workload.Failure as e:
-            raise Wrong(e.expected, e.got) from None
-    return (f"random workload (seed {seed})", check)
+@check("a page in a VM_LOCKED vma, which try_to_unmap cannot unmap, fails for good at once")
+def check_locked_vma(make):
+    """Another process has the page mlocked: it can never move, so it is not retried (-EPERM)."""
+    maker, calls = watched(make)
+    k, f, p, q = editor(maker, write=False)
+    locker = k.spawn("locker")
+    r = locker.mmap(1, file=f, shared=True)
+    locker.read(r, 1)
+    # Simplified: no mlock() system call here; the flag is set as mlock would set it.
+    k.find_vma(locker.mm, r).vm_flags |= VM_LOCKED
+    page = f.i_mapping.page_tree[0]
+    ret = migrate(k, p.pid)
+    expect(ret == 1, "sys_migrate_pages to report the page not moved (1)", repr(ret))
+    unmaps = sum(1 for name, _ in calls if name == "try_to_unmap")
+    expect(unmaps == 1, "one attempt only: a VM_LOCKED vma means -EPERM, a permanent failure",
+           f"{unmaps} calls of try_to_unmap (the page was retried pass after pass)")
+    expect(f.i_mapping.page_tree[0] is page and page.node == 0, "the page where it was", "it moved")
+    expect(locker.read(r, 10) == b"journal:0\n" and p.read(q, 10) == b"journal:0\n",
+           "both processes to read the file's data", repr(locker.read(r, 10)))
+    k.check()
+
+
+@check("a page still mapped after try_to_unmap is left for a later pass (-EAGAIN), not written or moved")
+def check_still_mapped(make):
+    maker, calls = watched(make, stuck=True)
+    k, f, p, q = already_dirty(maker)
+    page = f.i_mapping.page_tree[0]
+    ret = migrate(k, p.pid)
+    early = [name for name, mapped in calls if name != "try_to_unmap" and mapped]
+    expect(not early, "nothing done to a page still mapped (leave rc at -EAGAIN)",
+           lambda: f"{early[0]} called while the page was still mapped")
+    unmaps = sum(1 for name, _ in calls if name == "try_to_unmap")
+    expect(unmaps == 11, "the page tried on every one of the 11 passes (-EAGAIN)",
+           f"{unmaps} attempt(s)")
+    expect(ret == 1, "sys_migrate_pages to report the page not moved (1)", repr(ret))
+    expect(f.i_mapping.page_tree[0] is page and page.node == 0, "the page where it was", "it moved")
+    expect(p.read(q, 12) == b"unsaved:also", "the data intact", repr(p.read(q, 12)))
 
 
 def _fix_checks():
     return [
-        ("bug A's scenario (a page dirty only in its pte, on listfs)", check_scenario),
-        ("a page dirty only in its pte is written out, then moves", check_written_out),
-        ("a clean listfs page moves", check_clean),
-        ("a listfs page already marked dirty is written out, then moves", check_already_dirty),
-        ("an ext2 page (it has migratepage) still moves", check_ext2),
-        ("anonymous pages still move (through swap)", check_anon),
-        ("a private listfs mapping and its copy-on-write page move", check_private),
-        ("migration racing a write to the same page", check_racing_writer),
+        scenario_check(scenarios.DIRTY_FALLBACK, title="bug A's scenario (a page dirty only in its pte, on listfs)"),
+        check_written_out, check_listfs_clean, check_already_dirty, check_ext2, check_anon,
+        check_private, check_locked_vma, check_still_mapped, check_racing_writer,
     ] + [workload_check(seed) for seed in (1, 2)]
 
 

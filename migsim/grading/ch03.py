@@ -12,26 +12,11 @@ reference is released.
 from errno import EAGAIN, EPERM
 
 from ..include.linux.mm import get_page, put_page
-from .ch02 import workload_check          # seeded random workloads, as a check
-from .core import FindEffect, Fix, Wrong, expect
+from .checks import run_to_end, workload_check
+from .core import FindEffect, Fix, check, expect
 
 PAGE = 4096
-MAX_POINTS = 5000      # scheduling points one migration may take in a check
 KINDS = ("anon", "ext2", "listfs")
-
-
-def run_to_end(k, t, check=True):
-    """Step task `t` to its end, k.check() after every point while it runs; its result."""
-    for _ in range(MAX_POINTS):
-        if t.done:
-            return t.result
-        if t.blocked:
-            raise Wrong(f"{t.name} to finish", f"it waits forever in {t.waits_on()} "
-                        f"(a lock taken twice, or never given back?)")
-        t.step()
-        if check and not t.done:
-            k.check()
-    raise Wrong(f"{t.name} to finish", f"it was still running after {MAX_POINTS} scheduling points")
 
 
 def machine(make, seed=3):
@@ -69,6 +54,7 @@ def all_moved(k, p, addrs, data, ret, skip=()):
     expect(ret == len(skip), f"sys_migrate_pages to return {len(skip)} (pages not moved)", repr(ret))
 
 
+@check("pages of every kind move (anonymous in swap cache, ext2 with buffers, listfs)")
 def check_all_move(make):
     k, p, addrs, data = machine(make)
     ret = run_to_end(k, k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M"))
@@ -78,7 +64,8 @@ def check_all_move(make):
 
 def check_held(kind):
     """A reference taken on one page (say, by a driver) keeps it on node 0; released, it moves."""
-    def check(make):
+    @check(f"with a reference held, the {kind} page stays; released, it moves")
+    def holds(make):
         k, p, addrs, data = machine(make)
         held = k.page(p, addrs[kind])
         get_page(held)
@@ -90,9 +77,10 @@ def check_held(kind):
         ret = run_to_end(k, k.start(k.sys_migrate_pages, p.pid, [0], [1], label="N"))
         k.check()
         all_moved(k, p, addrs, data, ret)
-    return (f"with a reference held, the {kind} page stays; released, it moves", check)
+    return holds
 
 
+@check("an ext2 page mapped by two processes moves")
 def check_two_mappers(make):
     """An ext2 page mapped by two processes: both ptes go, and the page moves (count 5 down to 3)."""
     k, p, addrs, data = machine(make)
@@ -105,6 +93,7 @@ def check_two_mappers(make):
     expect(node_of(k, q, b) == 1, "ld's view of the ext2 page on node 1", f"node {node_of(k, q, b)}")
 
 
+@check("a fault holding the page keeps it on node 0; it moves later")
 def check_racing_fault(make):
     """gcc faults on its anonymous page while it is unmapped: the fault's reference keeps it on node 0."""
     k = make(nodes=2, frames_per_node=16, seed=3)
@@ -139,10 +128,10 @@ def _without_nr_refs(fn):
 FIX_03_1 = Fix(
     "03.1", "drop-nr-refs", "migrate_page_remove_references works out the count it expects",
     functions=["migrate_page_remove_references"],
-    checks=[("pages of every kind move (anonymous in swap cache, ext2 with buffers, listfs)", check_all_move)]
+    checks=[check_all_move]
     + [check_held(kind) for kind in KINDS]
-    + [("an ext2 page mapped by two processes moves", check_two_mappers),
-       ("a fault holding the page keeps it on node 0; it moves later", check_racing_fault)]
+    + [check_two_mappers,
+       check_racing_fault]
     + [workload_check(seed) for seed in (1, 2)],
     hidden=[workload_check(seed) for seed in range(3, 7)],
     results={"migrate_page_remove_references": (lambda v: v in (0, -EAGAIN, -EPERM) and not isinstance(v, bool),

@@ -29,9 +29,10 @@ from errno import EAGAIN
 
 from ..include.linux.page_flags import PageDirty, PageLocked, PagePrivate
 from ..include.linux.swap import PAGE_CLEAN, PAGE_KEEP
-from .ch02 import (check_already_dirty, check_anon, check_ext2, check_racing_writer, check_scenario,
-                   editor, migrate, moved, workload_check)
-from .core import Fix, Maker, expect
+from .. import scenarios
+from .checks import (already_dirty, check_already_dirty, check_anon, check_ext2, check_racing_writer, editor,
+                     migrate, moved, scenario_check, workload_check)
+from .core import Fix, Maker, check, expect
 
 STEP = "fallback-function"
 
@@ -60,6 +61,7 @@ def journal_page(f):
     return f.i_mapping.page_tree[0]
 
 
+@check("a page dirty in its pte: written out (PAGE_SUCCESS), locked again, moved next pass")
 def check_dirty_success(make):
     """PAGE_SUCCESS: pageout wrote the page and unlocked it; lock it again and retry."""
     log = []
@@ -74,6 +76,7 @@ def check_dirty_success(make):
            lambda: f"return values {[rc for rc, _ in log]}")
 
 
+@check("a clean listfs page moves at once")
 def check_clean_at_once(make):
     log = []
     k, f, p, q = editor(logged(make, log), write=False)
@@ -84,6 +87,7 @@ def check_clean_at_once(make):
     moved(k, p, q, b"journal:0\n", ret)
 
 
+@check("a page with clean buffers: they are dropped, the page moves")
 def check_clean_buffers(make):
     """A listfs page with clean buffers attached by hand: they are dropped, the page moves."""
     k, f, p, q = editor(make, write=False)
@@ -95,6 +99,7 @@ def check_clean_buffers(make):
            "PG_private set on it")
 
 
+@check("a page whose buffers are in use stays, unharmed")
 def check_busy_buffers(make):
     """Buffers in use cannot be dropped: the page stays, with its buffers, unharmed."""
     log = []
@@ -113,22 +118,13 @@ def check_busy_buffers(make):
     expect(p.read(q, 10) == b"journal:0\n", "the file's data intact", repr(p.read(q, 10)))
 
 
-def already_dirty(make):
-    """editor() with the page PG_dirty already (another mapper wrote and unmapped)."""
-    k, f, p, q = editor(make)
-    other = k.spawn("other")
-    r = other.mmap(1, file=f, shared=True)
-    other.write(r + 8, b"also")
-    other.munmap(r, 1)
-    return k, f, p, q
-
-
 def pageout_keep(k, page, mapping):
     """A stand-in pageout: someone else holds a reference to the page, so it cannot be written for reclaim."""
     # Simplified: the real answer for an unexpected page count, without a second task to hold the count.
     return PAGE_KEEP
 
 
+@check("pageout answers PAGE_KEEP: retried on every pass, the page kept dirty")
 def check_keep(make):
     """PAGE_KEEP: the page stays dirty and locked, and is retried on every pass."""
     log = []
@@ -144,6 +140,7 @@ def check_keep(make):
     expect(p.read(q, 12) == b"unsaved:also", "the data intact", repr(p.read(q, 12)))
 
 
+@check("pageout answers PAGE_ACTIVATE (no writepage): the dirty page never moves")
 def check_activate(make):
     """PAGE_ACTIVATE: the mapping cannot write pages out; a dirty page must never move."""
     log = []
@@ -167,6 +164,7 @@ def pageout_clean(k, page, mapping):
     return PAGE_CLEAN
 
 
+@check("pageout answers PAGE_CLEAN: the page moves in the same call")
 def check_clean_result(make):
     """PAGE_CLEAN: nothing left to write; the page moves in the same call."""
     log = []
@@ -180,18 +178,17 @@ def check_clean_result(make):
 
 def _fix_checks():
     return [
-        ("a page dirty in its pte: written out (PAGE_SUCCESS), locked again, moved next pass",
-         check_dirty_success),
-        ("a clean listfs page moves at once", check_clean_at_once),
+        check_dirty_success,
+        check_clean_at_once,
         ("a listfs page already marked dirty is written out, then moves", check_already_dirty),
-        ("pageout answers PAGE_KEEP: retried on every pass, the page kept dirty", check_keep),
-        ("pageout answers PAGE_ACTIVATE (no writepage): the dirty page never moves", check_activate),
-        ("pageout answers PAGE_CLEAN: the page moves in the same call", check_clean_result),
-        ("a page with clean buffers: they are dropped, the page moves", check_clean_buffers),
-        ("a page whose buffers are in use stays, unharmed", check_busy_buffers),
+        check_keep,
+        check_activate,
+        check_clean_result,
+        check_clean_buffers,
+        check_busy_buffers,
         ("an ext2 page (it has migratepage) still moves", check_ext2),
         ("anonymous pages still move (through swap)", check_anon),
-        ("bug A's scenario stays fixed", check_scenario),
+        scenario_check(scenarios.DIRTY_FALLBACK, title="bug A's scenario stays fixed"),
         ("migration racing a write to the same page", check_racing_writer),
     ] + [workload_check(seed) for seed in (1, 2)]
 

@@ -14,8 +14,8 @@ from .. import scenarios
 from ..errors import KernelBug
 from ..include.asm_i386 import pgtable as pg
 from ..include.linux.page_flags import PageLocked, TestSetPageLocked
-from .ch02 import check_anon, migrate, moved, workload_check
-from .core import Fix, Maker, Wrong, expect
+from .checks import check_anon, drive, migrate, moved, scenario_check, workload_check
+from .core import Fix, Wrong, check, expect
 
 READ, WRITE = 30, 31              # SWP_MIGRATION_READ / _WRITE with CONFIG_MIGRATION
 SHIFT = 27                        # the swap type's place in a 32-bit swp_entry_t
@@ -39,6 +39,7 @@ def locked_frames(make):
     return k, pages
 
 
+@check("make_migration_entry, bit by bit, for every locked frame")
 def check_make(make):
     k, pages = locked_frames(make)
     for page in pages:
@@ -49,6 +50,7 @@ def check_make(make):
                    shown(got))
 
 
+@check("make_migration_entry BUGs on an unlocked page")
 def check_make_unlocked(make):
     k = make(nodes=2, frames_per_node=8, seed=1)
     page = next(p for p in frames(k) if not PageLocked(p))
@@ -64,6 +66,7 @@ def shown(value):
     return f"0x{value:08x}" if isinstance(value, int) and not isinstance(value, bool) else repr(value)
 
 
+@check("is_write_migration_entry for all 32 swap types")
 def check_is_write(make):
     k = make(nodes=2, frames_per_node=8, seed=1)
     for type_ in range(32):
@@ -73,6 +76,7 @@ def check_is_write(make):
                    f"{'true' if type_ == WRITE else 'false'}", repr(got))
 
 
+@check("make_migration_entry_read keeps the pfn, makes the type 30")
 def check_read(make):
     k = make(nodes=2, frames_per_node=8, seed=1)
     for offset in (0, 1, 0x1234, 0x2003, (1 << SHIFT) - 1):
@@ -83,6 +87,7 @@ def check_read(make):
                    shown(got))
 
 
+@check("migration_entry_to_page finds the page")
 def check_to_page(make):
     k, pages = locked_frames(make)
     for page in pages:
@@ -92,6 +97,7 @@ def check_to_page(make):
                    repr(got))
 
 
+@check("migration_entry_to_page BUGs on an unlocked page")
 def check_to_page_unlocked(make):
     k = make(nodes=2, frames_per_node=8, seed=1)
     page = next(p for p in frames(k) if not PageLocked(p))
@@ -113,10 +119,11 @@ def pte_type(k, p, address):
 def at(step):
     """A check's kernels at `step`, with the same answer in place."""
     def maker(make):
-        return Maker(step, make.patch)
+        return make.at_step(step)
     return maker
 
 
+@check("anonymous pages migrate through migration entries (swapless-core)")
 def check_anon_migrates(make):
     """Chapter 02's anonymous pages, at swapless-core: through migration entries now, not swap."""
     check_anon(at("swapless-core")(make))
@@ -131,6 +138,7 @@ def writer(make, comm, seed, data):
     return k, p, a
 
 
+@check("pages shared copy-on-write migrate (swapless-core)")
 def check_cow_migrates(make):
     """Pages shared copy-on-write: read entries; afterwards each side's write stays its own."""
     k, parent, a = writer(make, "parent", 6, b"shared")
@@ -141,51 +149,40 @@ def check_cow_migrates(make):
     expect(parent.read(a, 6) == b"shared", "the parent to keep its own copy", repr(parent.read(a, 6)))
 
 
+@check("a write faulting on a migration entry waits, then lands (swapless-core)")
 def check_fault_waits(make):
     """A write faulting on a migration entry waits (migration_entry_wait), then lands."""
     k, p, a = writer(make, "writer", 5, b"hello")
     m = k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M")
     w = k.start(p.write, a + 8, b"again", label="W")
-    met = False
-    for _ in range(5000):
-        ready = [t for t in (m, w) if not t.done and not t.blocked]
-        if not ready:
-            break
+    met = []
+
+    def pick(ready):
+        """The write as soon as the page's pte is a write migration entry; otherwise the first ready task."""
         entry_now = pte_type(k, p, a) == WRITE
-        (w if entry_now and not w.done and not w.blocked else ready[0]).step()
-        met = met or entry_now
-        k.check()
+        met.append(entry_now)
+        return w if entry_now and w in ready else ready[0]
+
+    drive(k, pick=pick, after=k.check, what="both tasks to finish")
+    met = any(met)
     expect(m.done and w.done, "both tasks to finish", f"M {m.state}, W {w.state}")
     expect(met, "the write to meet a migration entry (set up)", "it never did")
     expect(p.read(a, 13) == b"hello\0\0\0again", "both writes in the page", repr(p.read(a, 13)))
 
 
-def check_scenario(scenario, step):
-    def check(make):
-        outcome = scenarios.run(scenario, step, scenario.schedule, patch=make.patch)
-        expect(not outcome.failed, f"no failure at {step}", outcome.error)
-    return (f"bug {scenario.bug}'s scenario ({scenario.name}, schedule {scenario.schedule}) at {step}, "
-            f"where it is fixed", check)
-
-
-def workload_at(step, seed):
-    """ch02's random workload (seed `seed`) on the kernel at `step` with the answer in place."""
-    name, check = workload_check(seed)
-    return (f"{name} at {step}", lambda make: check(at(step)(make)))
-
-
 def _fix_checks():
     return [
-        ("make_migration_entry, bit by bit, for every locked frame", check_make),
-        ("make_migration_entry BUGs on an unlocked page", check_make_unlocked),
-        ("is_write_migration_entry for all 32 swap types", check_is_write),
-        ("make_migration_entry_read keeps the pfn, makes the type 30", check_read),
-        ("migration_entry_to_page finds the page", check_to_page),
-        ("migration_entry_to_page BUGs on an unlocked page", check_to_page_unlocked),
-        ("anonymous pages migrate through migration entries (swapless-core)", check_anon_migrates),
-        ("pages shared copy-on-write migrate (swapless-core)", check_cow_migrates),
-        ("a write faulting on a migration entry waits, then lands (swapless-core)", check_fault_waits),
-        check_scenario(scenarios.COW_FORK, "cow-fix"),
+        check_make,
+        check_make_unlocked,
+        check_is_write,
+        check_read,
+        check_to_page,
+        check_to_page_unlocked,
+        check_anon_migrates,
+        check_cow_migrates,
+        check_fault_waits,
+        scenario_check(scenarios.COW_FORK, "cow-fix", title=f"bug C's scenario (cow_fork, schedule "
+                       f"{scenarios.COW_FORK.schedule}) at cow-fix, where it is fixed"),
     ]
 
 
@@ -194,7 +191,10 @@ FIX_05_1 = Fix(
     functions=["make_migration_entry", "is_write_migration_entry", "migration_entry_to_page",
                "make_migration_entry_read"],
     checks=_fix_checks(),
-    hidden=[check_scenario(scenarios.FORK_RACE, "fork-race-fix")] + [workload_at("cow-fix", s) for s in (1, 2)],
+    hidden=[scenario_check(scenarios.FORK_RACE, "fork-race-fix", title=f"bug B's scenario (fork_race, schedule "
+                           f"{scenarios.FORK_RACE.schedule}) at fork-race-fix, where it is fixed")]
+    + [workload_check(s, at="cow-fix") for s in (1, 2)],
+    also_at=("swapless-core", "fork-race-fix", "cow-fix"),
     at="migration-entries")
 
 EXERCISES = (FIX_05_1,)

@@ -19,7 +19,7 @@ writable, a swap entry taken for a migration entry.
 
 from ..errors import SegmentationFault
 from ..include.linux.mm import get_page, put_page
-from . import workload
+from .checks import workload_check
 from .core import Fix, Wrong, expect
 from .drive import at, finish, sleeps_on, until
 
@@ -133,8 +133,7 @@ def check_file_entry(make):
 
 
 def workload_at(step, seed):
-    name, check = workload.check(seed)
-    return (f"{name} at {step}", lambda make: check(at(step, make)))
+    return workload_check(seed, at=step)
 
 
 FIX_05_2 = Fix(

@@ -11,28 +11,25 @@ seeded random workloads, with `check(cow=True)` after every scheduling point.
 """
 
 from ..include.linux.mm import get_page, put_page
-from . import workload
-from .core import Fix, Wrong, expect
+from .checks import drive, workload_check
+from .core import Fix, check, expect
 
 PAGE = 4096
-MAX_POINTS = 5000      # scheduling points the tasks of one check may take
 AT = "swapless-core"
 
 
 def run(k, *tasks, check_last=True):
     """Step `tasks` in turn to the end, k.check(cow=True) after every point (`check_last`: the last too)."""
-    for n in range(MAX_POINTS):
-        ready = [t for t in tasks if not t.done and not t.blocked]
-        if not ready:
-            break
-        ready[n % len(ready)].step()
+    turn = iter(range(1 << 62))
+
+    def in_turn(ready):
+        return ready[next(turn) % len(ready)]
+
+    def after():
         if check_last or any(not t.done for t in tasks):
             k.check(cow=True)
-    else:
-        raise Wrong("the migration to finish", f"it was still running after {MAX_POINTS} scheduling points")
-    stuck = [t for t in tasks if not t.done]
-    expect(not stuck, "every task to finish",
-           lambda: f"task {stuck[0].label} waits forever in {stuck[0].waits_on()} (a lock kept?)")
+
+    drive(k, *tasks, pick=in_turn, after=after, what="every task to finish")
 
 
 def migrate(k, pid, old=0, new=1):
@@ -65,6 +62,7 @@ def machine(make, seed):
     return make(nodes=2, frames_per_node=24, seed=seed)
 
 
+@check("private anonymous pages move and stay writable")
 def check_private(make):
     k = machine(make, 1)
     p = k.spawn("gcc")
@@ -87,6 +85,7 @@ def family(make, seed, children=1):
     return k, parent, kids, a
 
 
+@check("a page shared copy-on-write with a child moves, read-only in both")
 def check_cow(make):
     k, parent, (child,), a = family(make, 2)
     ret = migrate(k, parent.pid)
@@ -101,6 +100,7 @@ def check_cow(make):
     expect(parent.read(a, 8) == b"family 0", "the parent not to see its child's write", repr(parent.read(a, 8)))
 
 
+@check("a page mapped by three processes moves in all three")
 def check_shared_three(make):
     k, parent, kids, a = family(make, 3, children=2)
     ret = migrate(k, kids[1].pid)
@@ -112,6 +112,7 @@ def check_shared_three(make):
                    lambda: f"mapcount {k.page(p, a + i * PAGE)._mapcount + 1}")
 
 
+@check("file pages and a private file mapping's own copy move")
 def check_file(make):
     """Shared ext2 and listfs pages, and a private listfs mapping with one copy-on-write page."""
     k = machine(make, 4)
@@ -131,6 +132,7 @@ def check_file(make):
     on(k, p, q + PAGE, 1, b"my copy", writable=True)
 
 
+@check("a page in the swap cache moves (its ptes are swap entries)")
 def check_swap_cache(make):
     """A page back from swap, still in the swap cache: its ptes are swap entries, not migration ones."""
     k = machine(make, 5)
@@ -146,6 +148,7 @@ def check_swap_cache(make):
     on(k, p, a, 1, b"swapped", fault=True)
 
 
+@check("parent's and child's copies at one address migrate at once")
 def check_two_migrations(make):
     """Parent and child each have their own copy at one address; both migrate at once."""
     k, parent, (child,), a = family(make, 6)
@@ -165,6 +168,7 @@ def check_two_migrations(make):
            "one page")
 
 
+@check("a pinned page stays, its ptes restored to the old page")
 def check_pinned(make):
     """A page with a reference nobody gives back never moves: its ptes go back to it, pass after pass."""
     k = machine(make, 7)
@@ -185,6 +189,7 @@ def check_pinned(make):
     on(k, p, a + PAGE, 1, b"free to go", writable=True)
 
 
+@check("a fault waits on a migration entry; the page moves on a later pass")
 def check_fault_meets_entry(make):
     """A read faults on the migration entry; its reference fails one pass, a later pass moves the page."""
     k = machine(make, 8)
@@ -206,19 +211,19 @@ def check_fault_meets_entry(make):
 
 
 CHECKS = [
-    ("private anonymous pages move and stay writable", check_private),
-    ("a page shared copy-on-write with a child moves, read-only in both", check_cow),
-    ("a page mapped by three processes moves in all three", check_shared_three),
-    ("file pages and a private file mapping's own copy move", check_file),
-    ("a page in the swap cache moves (its ptes are swap entries)", check_swap_cache),
-    ("parent's and child's copies at one address migrate at once", check_two_migrations),
-    ("a pinned page stays, its ptes restored to the old page", check_pinned),
-    ("a fault waits on a migration entry; the page moves on a later pass", check_fault_meets_entry),
-] + [workload.check(seed) for seed in (1, 2)]
+    check_private,
+    check_cow,
+    check_shared_three,
+    check_file,
+    check_swap_cache,
+    check_two_migrations,
+    check_pinned,
+    check_fault_meets_entry,
+] + [workload_check(seed) for seed in (1, 2)]
 
 FIX_06_1 = Fix(
     "06.1", "swapless-core", "remove_migration_pte turns a migration entry back into a pte",
     functions=["remove_migration_pte"], checks=CHECKS,
-    hidden=[workload.check(seed) for seed in range(3, 7)], at=AT)
+    hidden=[workload_check(seed) for seed in range(3, 7)], at=AT)
 
 EXERCISES = (FIX_06_1,)

@@ -19,7 +19,7 @@ from ..include.linux.mm import VM_LOCKED
 from ..include.linux.page_flags import PageSwapCache
 from ..mm.mempolicy import MPOL_MF_MOVE
 from ..process import Process
-from . import workload
+from .checks import workload_check
 # 06.1's checks migrate whole machines at swapless-core: 06.2 and 06.3 are judged by them too.
 from .ch06 import (PAGE, check_cow, check_fault_meets_entry, check_file, check_pinned, check_private,
                    check_shared_three, check_swap_cache, machine, on)
@@ -66,7 +66,7 @@ def check_freed_under_us(make):
 
 
 def workloads(seeds):
-    return [workload.check(seed) for seed in seeds]
+    return [workload_check(seed) for seed in seeds]
 
 
 COMMON = [

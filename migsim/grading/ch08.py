@@ -13,11 +13,10 @@ import random
 from .. import explore, scenarios
 from ..include.linux.pgtable_walk import get_pte, pte_clear
 from ..include.linux.swapops import pte_to_swp_entry, swp_offset
-from . import workload
-from .core import Fix, expect
+from .checks import drive, workload_check
+from .core import Fix, check, expect
 
 PAGE = 4096
-MAX_POINTS = 5000      # scheduling points one run may take in a check
 
 
 def _entry(k, p, addr):
@@ -31,14 +30,7 @@ def _entry(k, p, addr):
 
 def _run(k, pick):
     """Step the ready tasks (`pick` chooses one) to their end, the COW check after every point."""
-    for _ in range(MAX_POINTS):
-        ready = [t for t in k.tasks if not t.done and not t.blocked]
-        if not ready:
-            break
-        pick(ready).step()
-        k.check(cow=True)
-    stuck = [t.label for t in k.tasks if not t.done]
-    expect(not stuck, "the migration and the fork to finish", f"{', '.join(stuck)} never finished")
+    drive(k, pick=pick, after=lambda: k.check(cow=True), what="the migration and the fork to finish")
 
 
 def _private(procs, addr, npages):
@@ -54,13 +46,15 @@ def _private(procs, addr, npages):
 
 
 def check_explorer(bound):
-    def check(make):
+    @check(f"the explorer on bug C's scenario (bound {bound})")
+    def explored(make):
         report = explore.explore(scenarios.COW_FORK, make.at, bound=bound, patch=make.patch)
         expect(report.failing == 0, f"no failing schedule within {bound} preemptions",
                lambda: f"{report.failing} of {report.explored}, e.g. {report.shortest}: {report.shortest_error}")
-    return (f"the explorer on bug C's scenario (bound {bound})", check)
+    return explored
 
 
+@check("fork meets a write migration entry: read entries in both")
 def check_write_entry(make):
     """A write migration entry in a COW mapping: copy_one_pte leaves read entries in parent and child.
 
@@ -92,6 +86,7 @@ def check_write_entry(make):
     _private([parent], a, 1)
 
 
+@check("fork without migration still write-protects both")
 def check_present(make):
     """fork with no migration: present ptes are write-protected in both, as always."""
     k = make(nodes=2, frames_per_node=24, seed=9)
@@ -126,20 +121,21 @@ def cow_run(make, seed):
 
 
 def cow_check(seeds):
-    def check(make):
+    @check(f"fork at random moments of a migration, COW check on (seeds {seeds[0]}-{seeds[-1]})")
+    def runs(make):
         for seed in seeds:
             cow_run(make, seed)
-    return (f"fork at random moments of a migration, COW check on (seeds {seeds[0]}-{seeds[-1]})", check)
+    return runs
 
 
 FIX_08_1 = Fix(
     "08.1", "cow-fix", "fork leaves a migration entry of a COW mapping read-only in parent and child",
     functions=["copy_one_pte"],
     checks=[check_explorer(1),
-            ("fork meets a write migration entry: read entries in both", check_write_entry),
-            ("fork without migration still write-protects both", check_present),
+            check_write_entry,
+            check_present,
             cow_check(list(range(8))),
-            workload.check(1)],
+            workload_check(1)],
     hidden=[cow_check(list(range(8, 20)))],
     results={"copy_one_pte": (lambda v: v is None, "None (it returns nothing)")})
 

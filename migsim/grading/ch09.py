@@ -10,21 +10,21 @@ exactly that much and nothing more).
 from errno import EPERM
 
 from .. import scenarios
-from ..machine import Kernel
+from ..machine import build
 from ..include.linux.swapops import swp_entry
-from . import workload
-from .core import Fix, FindSetup, Wrong, expect, play
-from .guard import Guard, StudentError
-from .verdict import Result
+from .checks import workload_check
+from .core import Check, FindSetup, Fix, check, expect, play
 
 PAGE = 4096
 
 
+@check("bug D's scenario (31 swapons)")
 def check_scenario(make):
     outcome = scenarios.run(scenarios.SWAPON_OVERFLOW, make.at, patch=make.patch)
     expect(not outcome.failed, "no failure", outcome.error)
 
 
+@check("every one of the MAX_SWAPFILES slots can be used, no more")
 def check_every_slot(make):
     """All MAX_SWAPFILES areas come up, types 0..29; the 31st and 32nd get -EPERM."""
     k = make(nodes=2, frames_per_node=12, seed=3)
@@ -38,6 +38,7 @@ def check_every_slot(make):
     k.check()
 
 
+@check("pages still swap out, back in, and migrate")
 def check_swap_still_works(make):
     """With every slot in use, pages still go out to swap and come back, and still migrate."""
     k = make(nodes=2, frames_per_node=12, seed=5)
@@ -57,6 +58,7 @@ def check_swap_still_works(make):
     k.check()
 
 
+@check("types 30 and 31 are left to migration entries")
 def check_migration_types(make):
     """Types 30 and 31 stay the migration entries' own: no swap area has them."""
     k = make(nodes=2, frames_per_node=12, seed=6)
@@ -73,41 +75,36 @@ def _is_type(v):
 FIX_09_1 = Fix(
     "09.1", "swapon-fix", "sys_swapon refuses a type past the end of swap_info[]",
     functions=["sys_swapon"],
-    checks=[("bug D's scenario (31 swapons)", check_scenario),
-            ("every one of the MAX_SWAPFILES slots can be used, no more", check_every_slot),
-            ("pages still swap out, back in, and migrate", check_swap_still_works),
-            ("types 30 and 31 are left to migration entries", check_migration_types)],
-    hidden=[workload.check(seed) for seed in (1, 2)],
+    checks=[check_scenario,
+            check_every_slot,
+            check_swap_still_works,
+            check_migration_types],
+    hidden=[workload_check(seed) for seed in (1, 2)],
     results={"sys_swapon": (_is_type, "the new area's type (an int >= 0) or -EPERM")})
 
 
-class SmallestSetup(FindSetup):
-    """FindSetup, and hidden: the setup does nothing but the `calls` swapons that overflow."""
+def smallest(exercise, calls):
+    """A check of 09.2's setup: it makes `calls` swapon calls and nothing else (no process, file or task)."""
+    def run(setup, guard):
+        made = []
 
-    def __init__(self, *args, calls, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.calls = calls
+        class Counted(build(exercise.before)):
+            def sys_swapon(self, *args, **kwargs):
+                made.append(args)
+                return super().sys_swapon(*args, **kwargs)
 
-    def grade(self, answers, hidden=False):
-        verdict = super().grade(answers, hidden)
-        if not hidden or not verdict.passed:
-            return verdict
-        name = f"the smallest such setup ({self.calls} swapons and nothing else)"
-        k = Kernel(at=self.before, **self.machine)
-        try:
-            play(k, answers["setup"], Guard([answers["setup"]], passes=(Wrong,)))
-        except StudentError as e:
-            return self._verdict(verdict.results + [Result(name, False, got=e.text, student=e.kind)], 3)
+        k = Counted(at=exercise.before, **exercise.machine)
+        play(k, setup, guard)
         extra = [what for what, there in (("processes", k.tasks_by_pid), ("files", k.files),
                                           ("tasks", k.tasks)) if there]
-        got = f"{k.nr_swapfiles} swapons" + (f", and {', '.join(extra)}" if extra else "")
-        ok = k.nr_swapfiles == self.calls and not extra
-        return self._verdict(verdict.results + [Result(name, ok, f"{self.calls} swapons only", got)], 3)
+        got = f"{len(made)} swapon call{'s' * (len(made) != 1)}" + (f", and {', '.join(extra)}" if extra else "")
+        expect(len(made) == calls and not extra, f"{calls} swapons (MAX_SWAPFILES + 1) and nothing else", got)
+    return Check("the smallest such setup (nothing but the swapons it needs)", run)
 
 
-FIND_09_2 = SmallestSetup(
+FIND_09_2 = FindSetup(
     "09.2", "swapon-fix", "a setup that corrupts memory at cow-fix and not at swapon-fix",
-    scenario=scenarios.SWAPON_OVERFLOW, machine={"nodes": 2, "frames_per_node": 8, "seed": 2006},
-    bug="D", calls=31)
+    scenario=scenarios.SWAPON_OVERFLOW, machine={"nodes": 2, "frames_per_node": 8, "seed": 2006}, bug="D")
+FIND_09_2.extra.append(smallest(FIND_09_2, 31))
 
 EXERCISES = (FIX_09_1, FIND_09_2)

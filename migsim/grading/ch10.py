@@ -13,10 +13,10 @@ import random
 
 from ..include.linux.page_flags import ClearPageLRU, SetPageLRU
 from ..mm.mempolicy import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL
-from .core import Fix, Wrong, expect
+from .checks import drive
+from .core import Fix, check, expect
 
 PAGE = 4096
-MAX_POINTS = 5000      # scheduling points one call may take in a check
 EPERM, ENOENT, EFAULT, EACCES, EBUSY = 1, 2, 14, 13, 16
 UNSET = "unset"
 TOP = 0xBFFF0000       # an address above every vma: no vma (find_vma finds none)
@@ -32,20 +32,12 @@ def machine(make, seed=7):
     return k, p, a
 
 
-def call(k, p, addrs, nodes, flags=MPOL_MF_MOVE, root=False, check=True):
+def call(k, p, addrs, nodes, flags=MPOL_MF_MOVE, root=False, checked=True):
     """sys_move_pages of `p`'s pages `addrs` as a task (as `p`, or as root), checked after every point."""
     status = [UNSET] * len(addrs)
     t = k.start(k.sys_move_pages if root else p.move_pages, p.pid, list(addrs), nodes, status, flags)
-    for _ in range(MAX_POINTS):
-        if t.done:
-            return t.result, status
-        if t.blocked:
-            raise Wrong("sys_move_pages to finish", f"it waits forever in {t.waits_on()} "
-                        f"(mmap_sem or a lock not given back?)")
-        t.step()
-        if check:
-            k.check()
-    raise Wrong("sys_move_pages to finish", f"it was still running after {MAX_POINTS} scheduling points")
+    drive(k, t, after=k.check if checked else None, what="sys_move_pages to finish")
+    return t.result, status
 
 
 def expect_call(got, ret, status, what):
@@ -59,6 +51,7 @@ def on_node(k, p, addr, node, data):
     expect(got == data, f"{p.comm} to read {data!r} there", repr(got))
 
 
+@check("two pages move, their status is their new node")
 def check_moves(make):
     k, p, a = machine(make)
     expect_call(call(k, p, [a, a + PAGE], [1, 1]), 0, [1, 1], "two pages moved to node 1")
@@ -66,24 +59,28 @@ def check_moves(make):
     on_node(k, p, a + PAGE, 1, b"one")
 
 
+@check("a page never touched: -ENOENT, the others still move")
 def check_not_present(make):
     k, p, a = machine(make)
     expect_call(call(k, p, [a, a + 2 * PAGE], [1, 1]), 0, [1, -ENOENT], "a page never touched")
     on_node(k, p, a, 1, b"zero")
 
 
+@check("an address with no vma at or above it: -EFAULT")
 def check_no_vma(make):
     k, p, a = machine(make)
     expect_call(call(k, p, [a + PAGE, TOP], [1, 1]), 0, [1, -EFAULT], "an address with no vma")
     on_node(k, p, a + PAGE, 1, b"one")
 
 
+@check("a page already on its node: its node, and it stays")
 def check_already_there(make):
     k, p, a = machine(make)
     expect_call(call(k, p, [a, a + PAGE], [0, 1]), 0, [0, 1], "a page already on its node")
     on_node(k, p, a, 0, b"zero")
 
 
+@check("nothing needs moving: the call answers -ENOENT")
 def check_nothing_to_move(make):
     k, p, a = machine(make)
     expect_call(call(k, p, [a, a + PAGE], [0, 0]), -ENOENT, [UNSET, UNSET],
@@ -91,6 +88,7 @@ def check_nothing_to_move(make):
     on_node(k, p, a, 0, b"zero")
 
 
+@check("a page shared with a child: -EACCES without MPOL_MF_MOVE_ALL, moves with it")
 def check_shared(make):
     k, p, a = machine(make)
     c = p.fork()                              # both pages mapped twice, copy-on-write ...
@@ -104,18 +102,20 @@ def check_shared(make):
     on_node(k, c, a, 1, b"zero")
 
 
+@check("a page off the LRU: -EBUSY")
 def check_busy(make):
     k, p, a = machine(make)
     page = k.page(p, a)
     ClearPageLRU(page)                        # as if reclaim were isolating it (so no k.check() now)
     try:
-        expect_call(call(k, p, [a, a + PAGE], [1, 1], check=False), 0, [-EBUSY, 1], "a page off the LRU")
+        expect_call(call(k, p, [a, a + PAGE], [1, 1], checked=False), 0, [-EBUSY, 1], "a page off the LRU")
     finally:
         SetPageLRU(page)
     k.check()
     on_node(k, p, a, 0, b"zero")
 
 
+@check("writers race the move: no write lost")
 def check_writers(make):
     """Root moves every page of a parent and its child while both write, at seeded random points."""
     for seed in range(3):
@@ -134,12 +134,7 @@ def check_writers(make):
         m = k.start(k.sys_move_pages, p.pid, pages, [1] * len(pages), status, MPOL_MF_MOVE_ALL, label="M")
         w = k.start(p.write, a + PAGE - 2, b"P" * 8, label="P")
         v = k.start(c.write, q + 5, b"child", label="C")
-        for _ in range(MAX_POINTS):
-            can = [t for t in (m, w, v) if not t.done and not t.blocked]
-            if not can:
-                break
-            rng.choice(can).step()
-            k.check()
+        drive(k, pick=rng.choice, after=k.check, what="all three tasks to finish")
         expect(m.done and w.done and v.done, "all three tasks to finish",
                f"M {m.state}, P {w.state}, C {v.state}")
         expect(m.result == 0 and status == [1] * len(pages), "every page moved: return 0, status all 1",
@@ -155,14 +150,14 @@ def check_writers(make):
 # it (PageReserved, the zero page of a read fault); here it has a page of its own and moves.
 # -EFAULT is "no vma at or above the address"; a hole below a vma is -ENOENT (check_not_present).
 CHECKS = [
-    ("two pages move, their status is their new node", check_moves),
-    ("a page never touched: -ENOENT, the others still move", check_not_present),
-    ("an address with no vma at or above it: -EFAULT", check_no_vma),
-    ("a page already on its node: its node, and it stays", check_already_there),
-    ("nothing needs moving: the call answers -ENOENT", check_nothing_to_move),
-    ("a page shared with a child: -EACCES without MPOL_MF_MOVE_ALL, moves with it", check_shared),
-    ("a page off the LRU: -EBUSY", check_busy),
-    ("writers race the move: no write lost", check_writers),
+    check_moves,
+    check_not_present,
+    check_no_vma,
+    check_already_there,
+    check_nothing_to_move,
+    check_shared,
+    check_busy,
+    check_writers,
 ]
 
 FIX_10_1 = Fix(

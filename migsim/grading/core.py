@@ -1,29 +1,42 @@
-"""The two kinds of exercise and how each is judged.
+"""The kinds of exercise and how each is judged.
 
 * `Fix`: the student writes a patch's hunk. The grader builds the kernel at
   the step before the patch with the student's functions in place
   (``Kernel(at=..., patch=...)``) and runs the patch's checks on it: each
   check gets a `Maker`, `make(**kernel_args)` builds such a kernel; it raises
   `Wrong` (or lets a KernelBug out) when the behaviour is not the fixed one.
-* `FindSetup` / `FindSchedule`: the student makes the unfixed kernel fail,
-  by a machine setup or by a schedule of a scenario's tasks. The grader
-  replays it at the step before the fix (it must fail, and fail *by the
-  bug*, matched by the scenario's signature) and at the fix (it must not).
+  A check that judges another step asks ``make.at_step(step)``: the same
+  answer, each function put in where that step has it (a name the step
+  lacks is left out there).
+* `FindSetup` / `FindSchedule` / `FindEffect`: the student makes the
+  unfixed kernel fail (or something happen), by a machine setup or by a
+  schedule of a scenario's tasks. The grader replays it at the step before
+  the fix (it must fail, and fail *by the bug*, matched by the scenario's
+  signature) and at the fix (it must not). Only a failure the simulated
+  kernel finds counts: a KernelBug the student's own code raises is not one.
 
-Judged is behaviour, never text. The student's code runs under a `Guard`.
+Every check is a `Check`: its title and points written beside its code by
+the `check` decorator (as gradelib's ``@test(points, "title")``). Judged is
+behaviour, never text. The student's code runs under a `Guard`; a failure of
+the grader's own code is reported as such, never as the student's.
 """
 
 import inspect
+import os
 import re
+import sys
 
 from .. import kbuild, steps
-from ..errors import KernelBug, MigsimError, OutOfMemory, SegmentationFault
+from ..errors import MigsimError
 from ..machine import Kernel, build
-from .guard import Guard, StudentError
+from ..sched import FAILURES
+from .guard import Guard, StudentError, place, student_line
 from .progress import report
 from .verdict import Result, Verdict
 
-MACHINE_FAILURES = (KernelBug, SegmentationFault, OutOfMemory)
+MACHINE_FAILURES = FAILURES          # the one list of what counts as the machine failing (sched.FAILURES)
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_GRADING = os.path.dirname(os.path.abspath(__file__))
 
 
 class Wrong(Exception):
@@ -40,6 +53,36 @@ def expect(condition, expected, got):
         raise Wrong(expected, got() if callable(got) else got)
 
 
+class Check:
+    """One check of an exercise: `title` (what it shows when it passes), `points`, and its code.
+
+    Calling a Check calls its code, so that a chapter can build on another check's code.
+    """
+
+    def __init__(self, title, fn, points=1):
+        if not callable(fn):
+            raise MigsimError(f"bad check {title!r}: {fn!r} (expected a function of the Maker)")
+        self.title, self.fn, self.points = title, fn, points
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def __repr__(self):
+        return f"<check {self.title!r} ({self.points} point{'s' * (self.points != 1)})>"
+
+
+def check(title, points=1):
+    """Decorator: the function below is a check called `title`, worth `points`."""
+    def wrap(fn):
+        return Check(title, fn, points)
+    return wrap
+
+
+def as_check(c):
+    """A Check from a Check or from a (title, function) pair."""
+    return c if isinstance(c, Check) else Check(*c)
+
+
 def step_before(at):
     """The id of the step just before `at` in the series."""
     return steps.IDS[steps.INDEX[at] - 1]
@@ -47,18 +90,113 @@ def step_before(at):
 
 def failure_text(e):
     """A machine failure in one line: the kernel's own words, or the exception's name and text."""
+    from ..errors import KernelBug
     return str(e) if isinstance(e, KernelBug) else f"{type(e).__name__}: {e}"
 
 
-class Maker:
-    """make(**kernel_args): a kernel at step `at` with the answer's functions in place (`patch`)."""
+def found_by_kernel(e):
+    """Was machine failure `e` raised by the simulator's own code (not by an answer, nor a grader)?
 
-    def __init__(self, at, patch):
-        self.at, self.patch = at, patch
-        self.cls = type(Kernel(at=at, patch=patch))   # built once (MigsimError for a bad patch)
+    A KernelBug that an answer raises itself, or one of its own making (a
+    subclass, or raised from exec'd text), is no failure of the kernel.
+    """
+    if not type(e).__module__.startswith("migsim."):
+        return False
+    tb = e.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    filename = os.path.abspath(tb.tb_frame.f_code.co_filename)
+    return filename.startswith(_PACKAGE + os.sep) and not filename.startswith(_GRADING + os.sep)
+
+
+def kernels_own(fn):
+    """(name, step) of the registered kernel function that `fn` is (the same code), or None."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    where, same = place(code), None
+    for name, versions in kbuild.REGISTRY.items():
+        for v in versions:
+            obj = inspect.unwrap(v.obj) if callable(v.obj) else None
+            c = getattr(obj, "__code__", None)
+            if c is code:
+                return name, v.since
+            if same is None and c is not None and place(c) == where:
+                same = name, v.since
+    return same
+
+
+class Maker:
+    """make(**kernel_args): a kernel at step `at` with the answer's functions in place.
+
+    `answer` is every function the student gave; `patch` those of them that
+    step `at` has (a function the step lacks is left out: at swapless-core
+    there is no remove_from_swap to replace). `at_step(step)` is the same
+    answer at another step.
+    """
+
+    def __init__(self, at, answer):
+        self.at, self.answer = at, dict(answer)
+        have = build(at).SYMBOLS
+        self.patch = {n: fn for n, fn in self.answer.items() if n in have or n.startswith("+")}
+        self.cls = type(Kernel(at=at, patch=self.patch or None))   # built once (MigsimError for a bad patch)
+        self._steps = {at: self}
 
     def __call__(self, **kernel_args):
         return self.cls(at=self.at, **kernel_args)
+
+    def at_step(self, step):
+        """A Maker at `step` with the same answer (built once per step)."""
+        if step not in self._steps:
+            self._steps[step] = Maker(step, self.answer)
+            self._steps[step]._steps = self._steps
+        return self._steps[step]
+
+
+# Modules whose names a check reaches at run time: an answer that rebinds one of them changes the grader.
+_SEALED = ("migsim.grading", "migsim.scenarios", "migsim.explore", "migsim.sched", "migsim.check")
+
+
+class Seal:
+    """What the grader's modules and classes hold, to tell (and undo) an answer's changes to them."""
+
+    def __init__(self):
+        mods = [m for name, m in sorted(sys.modules.items())
+                if m is not None and any(name == s or name.startswith(s + ".") for s in _SEALED)]
+        self.spaces = [(m.__name__, vars(m), dict(vars(m))) for m in mods]
+        self.classes = [(c, dict(vars(c))) for c in (Check, Maker, Wrong, Result, Verdict)]
+
+    def broken(self):
+        """The names an answer rebound since the seal was made (put back as they were), or []."""
+        changed = []
+        for modname, space, saved in self.spaces:
+            for name in set(space) | set(saved):
+                if space.get(name, _GONE) is not saved.get(name, _GONE):
+                    changed.append(f"{modname}.{name}")
+                    if name in saved:
+                        space[name] = saved[name]
+                    else:
+                        del space[name]
+        for cls, saved in self.classes:
+            for name in set(vars(cls)) | set(saved):
+                if vars(cls).get(name, _GONE) is not saved.get(name, _GONE):
+                    changed.append(f"{cls.__name__}.{name}")
+                    if name in saved:
+                        setattr(cls, name, saved[name])
+                    else:
+                        delattr(cls, name)
+        return sorted(changed)
+
+
+_GONE = object()
+
+
+def tampered(c, names):
+    """The Result of a check during which the answer changed the grader (it was put back)."""
+    return Result(c.title, False, got=f"your code changed the grader ({', '.join(names[:3])}); an answer may "
+                  f"change the kernel it is given, never the grader", student="tampered", points=c.points)
 
 
 class Exercise:
@@ -76,34 +214,66 @@ class Exercise:
     def _problem(self, total, text):
         return Verdict(self.id, [], total, problem=text)
 
+    def _answers(self, answers, names, example):
+        """The answer's keywords must be `names` exactly (a MigsimError naming what was expected)."""
+        if set(answers) != set(names):
+            raise MigsimError(f"bad answer for exercise {self.id}: {sorted(answers)} "
+                              f"(expected grade({self.id!r}, {example}))")
+
+
+def run_check(guard, c, *args):
+    """Check `c` under the guard, as a Result (what failed, and whose failure it was)."""
+    try:
+        guard.run(c.fn, *args)
+    except Wrong as w:
+        return Result(c.title, False, w.expected, w.got, points=c.points)
+    except StudentError as e:
+        return Result(c.title, False, got=e.text, student=e.kind, points=c.points)
+    except MACHINE_FAILURES as e:
+        return Result(c.title, False, "no kernel failure", failure_text(e), points=c.points)
+    except MigsimError as e:
+        if student_line(e.__traceback__, guard.codes) is not None:      # the answer misused the simulator
+            return Result(c.title, False, got=guard.describe(e), student="raised", points=c.points)
+        return grader_failed(c, e)
+    return Result(c.title, True, points=c.points)
+
+
+def grader_failed(c, e):
+    """The Result of a check whose own code failed: said as the grader's error, not the answer's."""
+    return Result(c.title, False, got=f"the grader's own check failed ({type(e).__name__}: {e}); this is not "
+                  f"your answer's fault: please report it", student="grader", points=c.points)
+
 
 class Fix(Exercise):
     """Write the hunk of patch `step`: `functions` are the names the student supplies.
 
-    `checks` and `hidden` are lists of (name, check); hidden ones run only
-    with ``grade(..., hidden=True)`` (nbgrader's hidden tests).
-    `results` maps a function name to (is_ok(value), "what it must return").
-    `at` is the step whose kernel the answer goes into: the step before the
-    patch unless given (a patch that adds a function is graded at its own
-    step, the student's version replacing the registered one).
-    `adapt` is for a patch that changes a function's parameters: it maps the
-    name to (the parameters the answer takes, wrap), where wrap(answer) is a
-    function with the parameters of the version at the step before (it is
-    called as the patched callers call the answer).
-    With `any_of`, the student gives any non-empty subset of `functions` (a fix
-    that may live in one of several places); the others stay the kernel's.
+    `checks` and `hidden` are lists of `Check`s; hidden ones run only with
+    ``grade(..., hidden=True)`` (nbgrader's hidden tests; ``hidden="only"``
+    runs them alone). `results` maps a function name to (is_ok(value),
+    "what it must return"). `at` is the step whose kernel the answer goes
+    into: the step before the patch unless given (a patch that adds a
+    function is graded at its own step, the student's version replacing the
+    registered one); `also_at` are further steps the checks judge, where a
+    function of the answer that `at` lacks may live. `adapt` is for a patch
+    that changes a function's parameters: it maps the name to (the
+    parameters the answer takes, wrap), where wrap(answer) is a function
+    with the parameters of the version at the step before. With `any_of`,
+    the student gives any non-empty subset of `functions` (a fix that may
+    live in one of several places); the others stay the kernel's.
     `seconds` is each check's time limit (longer for checks that explore).
     """
 
     kind = "fix"
 
     def __init__(self, id, step, title, functions, checks, hidden=(), results=None, at=None, adapt=None,
-                 any_of=False, seconds=None):
+                 any_of=False, seconds=None, also_at=()):
         super().__init__(id, step, title)
         if at is not None:
             kbuild.step_index(at)                 # UnknownStep for a bad id
         self.at = self.before = self.before if at is None else at
-        self.functions, self.checks, self.hidden = tuple(functions), list(checks), list(hidden)
+        self.also_at = tuple(also_at)
+        self.functions = tuple(functions)
+        self.checks, self.hidden = [as_check(c) for c in checks], [as_check(c) for c in hidden]
         self.results = dict(results or {})
         self.adapt = dict(adapt or {})
         self.any_of, self.seconds = any_of, seconds
@@ -113,24 +283,22 @@ class Fix(Exercise):
             raise MigsimError(f"bad hidden: {hidden!r} (expected False, True, or 'only' for the hidden checks alone)")
         # "only": a solution notebook that has just run the visible checks need not run them twice.
         checks = self.hidden if hidden == "only" else self.checks + (self.hidden if hidden else [])
-        total = len(checks)
+        total = sum(c.points for c in checks)
         wanted = ", ".join(f"{n}=..." for n in self.functions)
-        if self.any_of and answers and set(answers) <= set(self.functions):
-            pass
-        elif self.any_of:
-            raise MigsimError(f"bad answer for exercise {self.id}: {sorted(answers)} "
-                              f"(expected grade({self.id!r}, ...) with one or more of {wanted})")
-        elif set(answers) != set(self.functions):
-            raise MigsimError(f"bad answer for exercise {self.id}: {sorted(answers)} "
-                              f"(expected grade({self.id!r}, {wanted}))")
+        if self.any_of:
+            if not answers or not set(answers) <= set(self.functions):
+                raise MigsimError(f"bad answer for exercise {self.id}: {sorted(answers)} "
+                                  f"(expected grade({self.id!r}, ...) with one or more of {wanted})")
+        else:
+            self._answers(answers, self.functions, wanted)
         patch, problem = {}, None
         for name in answers:
             problem = problem or self._not_usable(name, answers[name])
             patch[name] = answers[name]
             if problem is None and name in self.adapt:
                 patch[name] = self.adapt[name][1](answers[name])
-        guard = Guard(answers.values(), passes=(Wrong,), **({} if self.seconds is None else
-                                                            {"seconds": self.seconds}))
+        guard = Guard(answers.values(), passes=(Wrong, MigsimError),
+                      **({} if self.seconds is None else {"seconds": self.seconds}))
         if problem is None:
             try:
                 make = Maker(self.at, {name: guard.wrap(self._checked(name, fn)) for name, fn in patch.items()})
@@ -138,26 +306,44 @@ class Fix(Exercise):
                 problem = str(e)
         if problem is not None:
             return self._problem(total, problem)
-        results = []
-        for name, check in checks:
-            report(self.id, name, len(results), total)
-            result = _run_check(guard, name, check, make)
+        results, seal = [], Seal()
+        for index, c in enumerate(checks):
+            report(self.id, c.title, index, len(checks))
+            result = run_check(guard, c, make)
+            changed = seal.broken()
+            if changed:
+                result = tampered(c, changed)
             results.append(result)
-            if result.student in ("loops", "not answered"):
-                break                          # it loops, or is not answered: no use going on
+            if result.student in ("loops", "not answered", "tampered"):
+                break                          # it loops, is not answered, or cheats: no use going on
         return self._verdict(results, total)
+
+    def _original(self, name):
+        """The kernel's own `name` where the answer goes (at `at`, else the first of `also_at` with it)."""
+        for at in (self.at, *self.also_at):
+            v = build(at).SYMBOLS.get(name)
+            if v is not None:
+                return v
+        return None
 
     def _not_usable(self, name, fn):
         """Why `fn` cannot stand in for kernel function `name` at all (None if it can)."""
         if not inspect.isfunction(fn):
             return f"{name} must be a function (def {name}(k, ...)); got {fn!r}"
+        own = kernels_own(fn)
+        if own is not None:
+            return (f"your {name} is the kernel's own {own[0]} (as registered at {own[1]}), not an answer: "
+                    f"write {name} in your cell")
         if name in self.adapt:
             params = tuple(inspect.signature(fn).parameters)
             wanted = self.adapt[name][0]
             if params != tuple(wanted):
                 return f"{name} must take ({', '.join(wanted)}), as after the patch; yours takes ({', '.join(params)})"
-        original = build(self.at).SYMBOLS.get(name)
-        if original is not None and inspect.isgeneratorfunction(original.obj) != inspect.isgeneratorfunction(fn):
+        original = self._original(name)
+        if original is None:
+            steps_ = " or ".join((self.at, *self.also_at))
+            return f"{name} is no kernel function at {steps_}: expected one of {', '.join(self.functions)}"
+        if inspect.isgeneratorfunction(original.obj) != inspect.isgeneratorfunction(fn):
             if inspect.isgeneratorfunction(original.obj):
                 return (f"{name} must be a generator, as the kernel's is (it may sleep): "
                         f"keep its `yield from`s")
@@ -186,39 +372,34 @@ class Fix(Exercise):
         return checked
 
 
-def _run_check(guard, name, check, *args):
-    """One check under the guard, as a Result."""
-    try:
-        guard.run(check, *args)
-    except Wrong as w:
-        return Result(name, False, w.expected, w.got)
-    except StudentError as e:
-        return Result(name, False, got=e.text, student=e.kind)
-    except MACHINE_FAILURES as e:
-        return Result(name, False, "no kernel failure", failure_text(e))
-    return Result(name, True)
+def machine_failure(e, guard):
+    """The text of machine failure `e` if the kernel found it; StudentError if the answer raised it itself."""
+    if not found_by_kernel(e):
+        where = student_line(e.__traceback__, guard.codes)
+        at = f" (line {where[1]} of your cell, in {where[0]})" if where else ""
+        raise StudentError(f"your code raised {type(e).__name__} itself{at}: only a failure the kernel "
+                           f"finds counts", "raised") from None
+    return failure_text(e)
 
 
 def play(k, setup, guard):
     """Run the student's `setup(k)`, then every task it started (checking after each point).
 
     Returns the machine failure's text, or None if the machine stayed sane.
-    StudentError comes out if the student's code raised or looped.
+    StudentError comes out if the student's code raised or looped (or raised
+    a KernelBug of its own).
     """
+    from .. import sched
+
     def work():
         setup(k)
-        while True:
-            ready = [t for t in k.tasks if not t.done and not t.blocked]
-            if not ready:
-                break
-            ready[0].step()
-            k.check()
+        sched.run(k, after_step=k.check)
         k.check()
 
     try:
         guard.run(work)
     except MACHINE_FAILURES as e:
-        return failure_text(e)
+        return machine_failure(e, guard)
     finally:
         close_tasks(k, guard)
     return None
@@ -235,52 +416,76 @@ def close_tasks(k, guard):
                 pass
 
 
+def _setup_of(exercise, answers, total):
+    """The answer's setup function, or a Verdict saying why there is none."""
+    exercise._answers(answers, ("setup",), "setup=...")
+    setup = answers["setup"]
+    if not inspect.isfunction(setup):
+        return None, exercise._problem(total, f"setup must be a function (def setup(k): ...); got {setup!r}")
+    return setup, None
+
+
 class FindSetup(Exercise):
     """Make bug `scenario` show by a setup: `setup(k)` builds the machine and migrates.
 
     The setup gets a fresh kernel (`machine` are its arguments) at the step
     before the fix, where the bug must show (by its scenario's signature),
     and at the fix, where the same setup must leave the machine sane.
+    `extra` are further checks of the setup, each ``check(exercise, setup,
+    guard)`` (raising Wrong), run after those two and with them.
     """
 
     kind = "find"
 
-    def __init__(self, id, step, title, scenario, machine, bug):
+    def __init__(self, id, step, title, scenario, machine, bug, extra=()):
         super().__init__(id, step, title)
         self.scenario, self.machine, self.bug = scenario, dict(machine), bug
+        self.extra = [as_check(c) for c in extra]
+
+    def checks(self):
+        shows = Check(f"at {self.before}, bug {self.bug} shows", lambda setup, guard: self._play(setup, guard, True))
+        gone = Check(f"at {self.step}, bug {self.bug} is gone", lambda setup, guard: self._play(setup, guard, False))
+        return [shows, gone, *self.extra]
 
     def grade(self, answers, hidden=False):
-        if set(answers) != {"setup"}:
-            raise MigsimError(f"bad answer for exercise {self.id}: {sorted(answers)} "
-                              f"(expected grade({self.id!r}, setup=...))")
-        setup = answers["setup"]
-        if not inspect.isfunction(setup):
-            return self._problem(2, f"setup must be a function (def setup(k): ...); got {setup!r}")
+        checks = self.checks()
+        total = sum(c.points for c in checks)
+        setup, problem = _setup_of(self, answers, total)
+        if problem is not None:
+            return problem
         guard = Guard([setup], passes=(Wrong,))
-        results = []
-        for at, must_fail in ((self.before, True), (self.step, False)):
-            name = f"at {at}, bug {self.bug} {'shows' if must_fail else 'is gone'}"
-            report(self.id, name, len(results), 2)
+        results, seal = [], Seal()
+        for index, c in enumerate(checks):
+            report(self.id, c.title, index, len(checks))
             try:
-                error = play(Kernel(at=at, **self.machine), setup, guard)
+                c.fn(setup, guard)
+            except Wrong as w:
+                result = Result(c.title, False, w.expected, w.got, points=c.points)
             except StudentError as e:
-                results.append(Result(name, False, got=f"at {at}: {e.text}", student=e.kind))
-                break
-            results.append(self._judge(name, at, error, must_fail))
-        return self._verdict(results, 2)
+                result = Result(c.title, False, got=e.text, student=e.kind, points=c.points)
+            except MigsimError as e:
+                result = grader_failed(c, e)
+            else:
+                result = Result(c.title, True, points=c.points)
+            changed = seal.broken()
+            results.append(tampered(c, changed) if changed else result)
+            if results[-1].student:
+                break                          # it raised, loops or cheats, or the grader failed: stop here
+        return self._verdict(results, total)
 
-    def _judge(self, name, at, error, must_fail):
-        signature = self.scenario.signature
+    def _play(self, setup, guard, must_fail):
+        at = self.before if must_fail else self.step
+        try:
+            error = play(Kernel(at=at, **self.machine), setup, guard)
+        except StudentError as e:
+            raise StudentError(f"at {at}: {e.text}", e.kind) from None
         if must_fail and error is None:
-            return Result(name, False, f"bug {self.bug} to show at {at} ({self.scenario.title})",
-                          "the machine stayed sane")
-        if must_fail and not re.search(signature, error):
-            return Result(name, False, f"bug {self.bug}'s failure ({self.scenario.title})",
-                          f"another failure: {error}")
+            raise Wrong(f"bug {self.bug} to show at {at} ({self.scenario.title})", "the machine stayed sane")
+        if must_fail and not re.search(self.scenario.signature, error):
+            raise Wrong(f"bug {self.bug}'s failure ({self.scenario.title})", f"another failure: {error}")
         if not must_fail and error is not None:
-            return Result(name, False, f"no failure at {at}, where bug {self.bug} is fixed",
-                          f"{error} (your setup breaks the fixed kernel too)")
-        return Result(name, True)
+            raise Wrong(f"no failure at {at}, where bug {self.bug} is fixed",
+                        f"{error} (your setup breaks the fixed kernel too)")
 
 
 class FindSchedule(Exercise):
@@ -293,32 +498,76 @@ class FindSchedule(Exercise):
         self.scenario, self.bug = scenario, bug
 
     def grade(self, answers, hidden=False):
-        from .. import scenarios
-        if set(answers) != {"schedule"}:
-            raise MigsimError(f"bad answer for exercise {self.id}: {sorted(answers)} "
-                              f"(expected grade({self.id!r}, schedule='...'))")
+        from .. import sched
+        self._answers(answers, ("schedule",), "schedule='...'")
         schedule = answers["schedule"]
         if not isinstance(schedule, str):
             return self._problem(2, f"schedule must be a string of task labels like 'M3F2M'; got {schedule!r}")
         if not schedule.strip():
-            return self._problem(2, "not answered yet: the schedule is empty (write the task labels, like 'M3F2M')")
+            return self._problem(2, "not answered yet: your schedule is empty (write the moves of M and F)")
+        try:
+            sched.parse(schedule)
+        except MigsimError as e:
+            return self._problem(2, str(e))
         results = []
-        for at, must_fail in ((self.before, True), (self.step, False)):
+        for index, (at, must_fail) in enumerate(((self.before, True), (self.step, False))):
             name = f"at {at}, bug {self.bug} {'shows' if must_fail else 'is gone'}"
-            report(self.id, name, len(results), 2)
-            try:
-                outcome = scenarios.run(self.scenario, at, schedule)
-            except MigsimError as e:
+            report(self.id, name, index, 2)
+            failed, error, stops, applies = replay_schedule(self.scenario, at, schedule)
+            if not applies:
                 # At the fix, a schedule the tasks cannot follow (they wait elsewhere now) cannot fail.
-                results.append(Result(name, not must_fail, f"a schedule that replays at {at}", str(e)))
-                continue
-            if must_fail:
-                results.append(Result(name, scenarios.shows_bug(self.scenario, outcome),
-                                      f"bug {self.bug} to show ({self.scenario.title})",
-                                      outcome.error or "the machine stayed sane"))
+                results.append(Result(name, not must_fail, f"a schedule that replays at {at}", error))
+            elif must_fail:
+                shows = failed and bool(re.search(self.scenario.signature, error))
+                got = (f"another failure: {error}" if failed else
+                       f"the machine stayed sane; your schedule {stops}")
+                results.append(Result(name, shows, f"bug {self.bug} to show ({self.scenario.title})", got))
             else:
-                results.append(Result(name, not outcome.failed, f"no failure at {at}", outcome.error))
+                results.append(Result(name, not failed, f"no failure at {at}", error))
         return self._verdict(results, 2)
+
+
+def replay_schedule(scenario, at, schedule):
+    """Replay `schedule` on `scenario` at `at`, move by move: (failed, error, where it stopped, applies).
+
+    "Where it stopped" says, for each move, where its task then stood (the
+    kernel function, the point, and for a move up to a point, which call of
+    that function it met), then that the tasks ran on to their end.
+    """
+    from .. import sched
+    k, ctx = scenario.build(at)
+    calls = {}                                # (label, function) -> calls entered so far
+    inside = {}
+
+    def count():
+        for t in k.tasks:
+            names = set(t.stack()) if not t.done and t.point is not None else set()
+            was = inside.get(t.label, set())
+            for name in names - was:
+                calls[(t.label, name)] = calls.get((t.label, name), 0) + 1
+            inside[t.label] = names
+        k.check()
+
+    said = []
+    points = sched.by_points(schedule)
+    try:
+        for move in sched.parse(schedule):
+            # One move at a time (each move of a schedule starts from where the last one left off).
+            sched.replay(k, f"{move} " if points else str(move), after_step=count)
+            t = k.task(move.label)
+            if t.done:
+                said.append(f"{move} ran {t.label} to its end")
+                continue
+            fn, point = t.where()
+            nth = f" (call {calls.get((t.label, move.point), 0)} of it)" if move.point and move.point in t.stack() else ""
+            said.append(f"{move} left {t.label} at {point} in {fn}{nth}")
+        sched.run(k, after_step=count)
+        scenario.finish(k, ctx)
+    except sched.DoesNotApply as e:
+        return False, str(e), "", False
+    except FAILURES as e:
+        return True, failure_text(e), "", True
+    return False, "", "; ".join(said) + "; then the tasks ran to their end", True
 
 
 class FindEffect(Exercise):
@@ -341,15 +590,12 @@ class FindEffect(Exercise):
 
     def grade(self, answers, hidden=False):
         total = len(self.at)
-        if set(answers) != {"setup"}:
-            raise MigsimError(f"bad answer for exercise {self.id}: {sorted(answers)} "
-                              f"(expected grade({self.id!r}, setup=...))")
-        setup = answers["setup"]
-        if not inspect.isfunction(setup):
-            return self._problem(total, f"setup must be a function (def setup(k): ...); got {setup!r}")
+        setup, problem = _setup_of(self, answers, total)
+        if problem is not None:
+            return problem
         guard = Guard([setup], passes=(Wrong,))
-        results = []
-        for at in self.at:
+        results, seal = [], Seal()
+        for index, at in enumerate(self.at):
             name = f"at {at}, {self.what}"
             report(self.id, name, len(results), total)
             k = Kernel(at=at, **self.machine)
@@ -362,9 +608,17 @@ class FindEffect(Exercise):
                 results.append(Result(name, False, got=f"at {at}: {e.text}", student=e.kind))
                 break
             except MACHINE_FAILURES as e:
-                results.append(Result(name, False, "no kernel failure", failure_text(e)))
+                try:
+                    results.append(Result(name, False, "no kernel failure", machine_failure(e, guard)))
+                except StudentError as s:
+                    results.append(Result(name, False, got=f"at {at}: {s.text}", student=s.kind))
+                    break
             else:
                 results.append(Result(name, True))
             finally:
                 close_tasks(k, guard)
+            changed = seal.broken()
+            if changed:
+                results[-1] = tampered(Check(name, self.effect), changed)
+                break
         return self._verdict(results, total)

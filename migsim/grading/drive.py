@@ -8,15 +8,15 @@ state it wants (`until`), then lets them all run to the end (`finish`).
 import itertools
 
 from .. import sched
-from .core import Maker, Wrong, expect
+from .core import Wrong, expect
 
 MAX_POINTS = 4000          # scheduling points the tasks of one check may take
 SPIN = 300                 # points a faulting task may take without sleeping on the page
 
 
 def at(step, make):
-    """A maker of kernels at `step` with the same answer in place."""
-    return Maker(step, make.patch)
+    """A maker of kernels at `step` with the same answer in place (built once per step)."""
+    return make.at_step(step)
 
 
 def turns():

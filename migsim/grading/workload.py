@@ -16,9 +16,9 @@ a grader of another patch must not fail for it.
 
 import random
 
+from .. import sched
 from ..errors import OutOfMemory
 from ..mm.mempolicy import MPOL_MF_MOVE
-from .core import Wrong
 
 PAGE = 4096
 FILES = (("e0", 4, "ext2"), ("l0", 4, "listfs"), ("l1", 2, "listfs"))
@@ -37,6 +37,7 @@ def run(make, seed, ops=24):
 
     A KernelBug comes out as itself; a wrong return value as `Failure`.
     Running out of memory ends the walk early (it is not a failure).
+    A grader's check of it is `checks.workload_check(seed)`.
     """
     rng = random.Random(seed)
     k = make(nodes=2, frames_per_node=32, seed=seed)
@@ -137,20 +138,5 @@ class _Walk:
                 tasks.append(k.start(other.write, self.pick(other), b"W%d" % rng.randrange(1000)))
             else:
                 tasks.append(k.start(other.read, self.pick(other), 32))
-        while True:
-            ready = [t for t in tasks if not t.done and not t.blocked]
-            if not ready:
-                break
-            rng.choice(ready).step()
-            k.check()
+        sched.run(k, pick=rng.choice, after_step=k.check, tasks=tasks)
         self.answer("sys_migrate_pages", m.result)
-
-
-def check(seed):
-    """A grader's check (name, check(make)) that runs the workload of `seed`: a Failure becomes Wrong."""
-    def run_it(make):
-        try:
-            run(make, seed)
-        except Failure as e:
-            raise Wrong(e.expected, e.got) from None
-    return (f"random workload (seed {seed})", run_it)

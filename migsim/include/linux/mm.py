@@ -39,7 +39,8 @@ class Page:
                  "index", "private", "data", "lru", "_prev", "_next")
 
     def __init__(self, pfn, zone):
-        self.pfn, self.zone = pfn, zone
+        object.__setattr__(self, "pfn", pfn)
+        object.__setattr__(self, "zone", zone)
         self.flags = 0
         self._count = 0
         self._mapcount = -1
@@ -49,6 +50,10 @@ class Page:
         self.data = None       # the frame's bytes; None = all zeroes (never written)
         self.lru = None        # the list this page is on (an LRU list or a private one)
         self._prev = self._next = None   # its neighbours on that list
+
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        self.zone.touched.add(self)        # simulator bookkeeping: check() re-reads only touched frames
 
     @property
     def node(self):
@@ -153,6 +158,12 @@ class VMA:
 
     __slots__ = ("vm_mm", "vm_start", "vm_end", "vm_flags", "vm_page_prot",
                  "vm_pgoff", "vm_file", "anon_vma", "vm_policy", "vm_ops")
+
+    stores = 0             # simulator bookkeeping: stores into any vma, so check() knows vmas changed
+
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        VMA.stores += 1
 
     def __init__(self, mm, start, end, flags, prot, pgoff, file=None):
         self.vm_mm, self.vm_start, self.vm_end = mm, start, end

@@ -343,7 +343,7 @@ def _check_contents(k, walks):
                 if want == (ZERO_PAGE if data is None else data):
                     continue
             got = read_page(k, mm, addr)
-            if got != want:
+            if got != want and not _moved_on(k, vma, addr, pte, want):
                 _bad(f"pid {p.pid} ({p.comm}) reads wrong data at 0x{addr:08x}: {_diff(got, want)}"
                      f"{_stale_origin(k, pte)}")
         if not w.addrs.issuperset(shadow):
@@ -357,6 +357,21 @@ def _check_contents(k, walks):
             got = (ZERO_PAGE if page.data is None else page.data) if page else inode.disk.get(index, ZERO_PAGE)
             if got != want:
                 _bad(f"file {inode.name} page {index} holds wrong data: {_diff(bytes(got), want)}")
+
+
+def _moved_on(k, vma, addr, pte, want):
+    """Does a migration entry of a file page stand for a page that has already moved on?
+
+    A file page mapped by several processes has its ptes restored one at a
+    time (remove_migration_ptes): a process whose pte already maps the new
+    page may write to it while another's is still a migration entry for the
+    old one. What the second reads once it faults is the page in the page
+    cache by then, the new one: that is the page to compare.
+    """
+    if vma.vm_file is None or pte & (_PRESENT | pg._PAGE_FILE) or not _is_migration(k, pte_to_swp_entry(pte)):
+        return False
+    page = vma.vm_file.i_mapping.page_tree.get(((addr - vma.vm_start) >> pg.PAGE_SHIFT) + vma.vm_pgoff)
+    return page is not None and (ZERO_PAGE if page.data is None else page.data) == want
 
 
 def _stale_origin(k, pte):

@@ -21,6 +21,8 @@ which vma each lies in) is kept from one check to the next until a pte or a
 vma of that mm changes (`_walk`). Everything else is recounted every time.
 """
 
+from itertools import compress
+
 from .errors import BadPageState, MemoryCorruption
 from .include.asm_i386 import pgtable as pg
 from .include.asm_i386.pgtable import ZERO_PAGE
@@ -28,7 +30,8 @@ from .include.linux.buffer_head import page_buffers
 from .include.linux.mm import VM_SHARED, VMA
 from .include.linux.pgtable_walk import PageTable
 from .include.linux.page_flags import PG_locked, PG_lru, PG_private, PG_swapcache, PageLocked
-from .include.linux.swapops import pte_to_swp_entry, swp_entry, swp_offset, swp_type
+from .include.linux.swapops import (SWP_OFFSET_MASK, SWP_TYPE_SHIFT, pte_to_swp_entry, swp_entry, swp_offset,
+                                    swp_type)
 
 _PRESENT = pg._PAGE_PRESENT | pg._PAGE_PROTNONE      # PROT_NONE ptes (_PAGE_PROTNONE) still map their page
 _LOCKED, _LRU, _PRIVATE, _SWAPCACHE = 1 << PG_locked, 1 << PG_lru, 1 << PG_private, 1 << PG_swapcache
@@ -74,8 +77,9 @@ def _bad(msg):
 class _Walk:
     """What the ptes of one mm say, read once for a given state of its tables and vmas.
 
-    `ptes`: (addr, pte, vma, page) of every pte in address order (page: the struct
-    page a present pte maps, else None); `present`: (pfn, addr)
+    `ptes`: (addr, pte, vma, page, entry) of every pte in address order (page: the
+    struct page a present pte maps or a migration entry stands for; entry: the swap
+    entry of a swap pte); `present`: (pfn, addr)
     of present ptes; `counts`: pfn -> present ptes mapping it; `swap`: the swap
     entries; `migration`: (addr, entry, pfn) of migration entries; `writable`:
     (pfn, addr) of writable ptes in private vmas.
@@ -120,19 +124,22 @@ def _walk(k, mm):
             vma = vmas[vi]
             if pte & _PRESENT:
                 pfn = pte >> pg.PAGE_SHIFT
-                w.ptes.append((addr, pte, vma, k.pfn_to_page(pfn) if pte & pg._PAGE_PRESENT else None))
+                w.ptes.append((addr, pte, vma, k.pfn_to_page(pfn) if pte & pg._PAGE_PRESENT else None, None))
                 w.present.append((pfn, addr))
                 w.counts[pfn] = w.counts.get(pfn, 0) + 1
                 if pte & pg._PAGE_RW and not vma.vm_flags & VM_SHARED:
                     w.writable.append((pfn, addr))
                 continue
-            w.ptes.append((addr, pte, vma, None))
-            if not pg.pte_file(pte):
-                entry = pte_to_swp_entry(pte)
-                if _is_migration(k, entry):
-                    w.migration.append((addr, entry, swp_offset(entry)))
-                else:
-                    w.swap.append(entry)
+            if pg.pte_file(pte):
+                w.ptes.append((addr, pte, vma, None, None))
+                continue
+            entry = pte_to_swp_entry(pte)
+            if _is_migration(k, entry):
+                w.migration.append((addr, entry, swp_offset(entry)))
+                w.ptes.append((addr, pte, vma, k.pfn_to_page(swp_offset(entry)), None))
+            else:
+                w.swap.append(entry)
+                w.ptes.append((addr, pte, vma, None, entry))
     w.addrs = {e[0] for e in w.ptes}
     mm.check_walk = w
     return w
@@ -203,6 +210,10 @@ def _frames(k):
     return frames
 
 
+def _pfn(page):
+    return page.pfn
+
+
 class _Seen:
     """What the last check that passed saw of the frames (kept on the kernel as `check_seen`)."""
 
@@ -229,20 +240,27 @@ def _check_pages(k, free, refs, maps, in_flight):
     if seen is None or seen.in_flight != in_flight:
         todo = frames.keys()
     else:
-        todo = {page.pfn for page in touched} | (free ^ seen.free)
-        todo.update(pfn for pfn, _ in refs.items() ^ seen.refs.items())
-        todo.update(pfn for pfn, _ in maps.items() ^ seen.maps.items())
+        todo = {page.pfn for page in touched}
+        if free != seen.free:
+            todo |= free ^ seen.free
+        if refs != seen.refs:
+            todo.update(pfn for pfn, _ in refs.items() ^ seen.refs.items())
+        if maps is not seen.maps and maps != seen.maps:
+            todo.update(pfn for pfn, _ in maps.items() ^ seen.maps.items())
     for pfn in sorted(todo):
         page = frames[pfn]
         _check_page(page, pfn in free, refs.get(pfn, 0), maps.get(pfn, 0), in_flight)
     # Buffer heads are objects of their own (a store into one touches no frame): every time.
-    buffered = {page for page in (seen.buffered if seen else set(frames.values())) | touched
-                if page.flags & _PRIVATE and page.private and page.pfn not in free}
-    for page in sorted(buffered, key=lambda page: page.pfn):
+    if seen is None or touched:
+        buffered = {page for page in (seen.buffered | touched if seen else frames.values())
+                    if page.flags & _PRIVATE and page.private and page.pfn not in free}
+    else:
+        buffered = seen.buffered
+    for page in sorted(buffered, key=_pfn):
         for bh in page_buffers(page):
             if bh.b_page is not page:
                 _bad(f"buffer {bh!r} of pfn 0x{page.pfn:x} points elsewhere")
-    k.check_seen = _Seen(set(free), refs, maps, in_flight, buffered)
+    k.check_seen = _Seen(free, refs, maps, in_flight, buffered)
     for zone in k.nodes:
         zone.touched.clear()
 
@@ -273,12 +291,15 @@ def _check_page(page, is_free, n, mapped, in_flight):
 def _check_swap(k, swaps, in_flight):
     """Each swap slot's count against its users; nr_swap_pages against the free slots."""
     free_slots = 0
-    for si in k.swap_info[:k.nr_swapfiles]:
+    areas = k.swap_info
+    # Past the end of swap_info[] only through its own indexing (which records the corruption).
+    areas = list(areas)[:k.nr_swapfiles] if k.nr_swapfiles <= len(areas) else areas[:k.nr_swapfiles]
+    for si in areas:
         if not si.flags:
             continue
         smap = si.swap_map
-        want = {swp_offset(e): n for e, n in swaps.items() if swp_type(e) == si.type}
-        for offset in sorted(want.keys() | {o for o in range(1, si.max) if smap[o]}):
+        want = {e & SWP_OFFSET_MASK: n for e, n in swaps.items() if e >> SWP_TYPE_SHIFT == si.type}
+        for offset in sorted(want.keys() | set(compress(range(1, si.max), smap[1:si.max]))):
             if not 1 <= offset < si.max:
                 continue                      # not a slot of this area: reported below
             n = swaps.pop(swp_entry(si.type, offset), 0)
@@ -325,24 +346,38 @@ def read_page(k, mm, addr):
     return ZERO_PAGE if page.data is None else bytes(page.data)
 
 
+_NOT_WRITTEN = b""                             # a swap slot never written: read_page says what it holds
+
+
 def _check_contents(k, walks):
+    swap_cache, areas = k.swapper_space.page_tree, list(k.swap_info)
     for p in list(k.tasks_by_pid.values()):
         mm = p.mm
         if mm is None or not hasattr(p, "shadow"):
             continue
         w = walks.get(mm) or _walk(k, mm)
         shadow = p.shadow
-        for addr, pte, vma, page in w.ptes:
+        for addr, pte, vma, page, entry in w.ptes:
             file = vma.vm_file                 # what it must read, as Process.expected says
             want = None if vma.vm_flags & VM_SHARED else shadow.get(addr)
             if want is None:
                 want = ZERO_PAGE if file is None else \
                     file.shadow.get(((addr - vma.vm_start) >> pg.PAGE_SHIFT) + vma.vm_pgoff, ZERO_PAGE)
-            if page is not None:               # present: the common case, without copying the frame's bytes
+            if page is not None:               # the common case, without copying the frame's bytes
                 data = page.data
                 if want == (ZERO_PAGE if data is None else data):
                     continue
-            got = read_page(k, mm, addr)
+            elif entry is not None:            # swapped out: in the swap cache, or on the device
+                cached = swap_cache.get(entry)
+                if cached is not None:
+                    data = cached.data
+                else:
+                    type_ = entry >> SWP_TYPE_SHIFT
+                    store = areas[type_].store if type_ < len(areas) else {}
+                    data = store.get(entry & SWP_OFFSET_MASK, _NOT_WRITTEN)
+                if want == (ZERO_PAGE if data is None else data):
+                    continue
+            got = read_page(k, mm, addr)       # the slow way, and the words to say what is wrong
             if got != want and not _moved_on(k, vma, addr, pte, want):
                 _bad(f"pid {p.pid} ({p.comm}) reads wrong data at 0x{addr:08x}: {_diff(got, want)}"
                      f"{_stale_origin(k, pte)}")

@@ -48,6 +48,9 @@ def check(k, cow=False):
     if k.corruption:
         raise MemoryCorruption(k.corruption[0])
     in_flight = any(not t.done for t in k.tasks)
+    touched = set()                           # frames stored into since the last check that passed
+    for zone in k.nodes:
+        touched |= zone.touched
     free = set()
     for zone in k.nodes:
         free.update(zone.free)
@@ -61,11 +64,13 @@ def check(k, cow=False):
                     _bad(f"pid {mm.owner.pid}: private pte at 0x{addr:08x} is writable but pfn 0x{pfn:x} is "
                          f"mapped {maps[pfn]} times (a write would show in the other mappings)")
     _count_caches(k, free, refs, swaps)
-    _check_pages(k, free, refs, maps, in_flight)
+    _check_pages(k, free, refs, maps, in_flight, touched)
     _check_swap(k, swaps, in_flight)
     if not in_flight:
         _check_unlocked(k)
-    _check_contents(k, walks)
+    _check_contents(k, walks, touched)
+    for zone in k.nodes:
+        zone.touched.clear()
 
 
 def _bad(msg):
@@ -79,18 +84,21 @@ class _Walk:
 
     `ptes`: (addr, pte, vma, page, entry) of every pte in address order (page: the
     struct page a present pte maps or a migration entry stands for; entry: the swap
-    entry of a swap pte); `present`: (pfn, addr)
+    entry of a swap pte); `pages`: those struct pages; `odd`: a pte read neither way
+    (PROT_NONE, nonlinear); `files`: a pte in a file's vma; `present`: (pfn, addr)
     of present ptes; `counts`: pfn -> present ptes mapping it; `swap`: the swap
     entries; `migration`: (addr, entry, pfn) of migration entries; `writable`:
     (pfn, addr) of writable ptes in private vmas.
     """
 
-    __slots__ = ("key", "ptes", "addrs", "present", "counts", "swap", "migration", "writable")
+    __slots__ = ("key", "ptes", "addrs", "pages", "odd", "files", "present", "counts", "swap", "migration",
+                 "writable")
 
     def __init__(self, key):
         self.key = key
         self.ptes, self.present, self.swap, self.migration, self.writable = [], [], [], [], []
-        self.counts, self.addrs = {}, set()
+        self.counts, self.addrs, self.pages = {}, set(), set()
+        self.odd = self.files = False
 
 
 def _walks(k):
@@ -141,6 +149,9 @@ def _walk(k, mm):
                 w.swap.append(entry)
                 w.ptes.append((addr, pte, vma, None, entry))
     w.addrs = {e[0] for e in w.ptes}
+    w.pages = {e[3] for e in w.ptes if e[3] is not None}              # frames whose bytes it reads
+    w.odd = any(e[3] is None and e[4] is None for e in w.ptes)        # PROT_NONE, nonlinear: read_page
+    w.files = any(e[2].vm_file is not None for e in w.ptes)           # reads a file's shadow too
     mm.check_walk = w
     return w
 
@@ -223,7 +234,7 @@ class _Seen:
         self.free, self.refs, self.maps, self.in_flight, self.buffered = free, refs, maps, in_flight, buffered
 
 
-def _check_pages(k, free, refs, maps, in_flight):
+def _check_pages(k, free, refs, maps, in_flight, touched):
     """Each frame: a free one untouched and on no list; a used one on the list its
     PG_lru says, its buffers its own, its counts those of the references found.
 
@@ -233,9 +244,6 @@ def _check_pages(k, free, refs, maps, in_flight):
     finished since (in flight, a count may be higher than the references).
     """
     frames = _frames(k)
-    touched = set()
-    for zone in k.nodes:
-        touched |= zone.touched
     seen = getattr(k, "check_seen", None)
     if seen is None or seen.in_flight != in_flight:
         todo = frames.keys()
@@ -261,8 +269,6 @@ def _check_pages(k, free, refs, maps, in_flight):
             if bh.b_page is not page:
                 _bad(f"buffer {bh!r} of pfn 0x{page.pfn:x} points elsewhere")
     k.check_seen = _Seen(free, refs, maps, in_flight, buffered)
-    for zone in k.nodes:
-        zone.touched.clear()
 
 
 def _check_page(page, is_free, n, mapped, in_flight):
@@ -349,49 +355,89 @@ def read_page(k, mm, addr):
 _NOT_WRITTEN = b""                             # a swap slot never written: read_page says what it holds
 
 
-def _check_contents(k, walks):
+class _Read:
+    """What the last content check that passed read against (kept on the kernel as `check_read`)."""
+
+    __slots__ = ("cache", "stores", "fshadows", "procs", "files")
+
+    def __init__(self):
+        self.cache, self.stores, self.fshadows, self.procs, self.files = None, None, None, {}, {}
+
+
+def _check_contents(k, walks, touched):
+    """Every process reads what its shadow says; every file holds what its shadow says.
+
+    A process is read again only if what it reads may have changed since the
+    last check that passed: its ptes, a frame they map (stored into, its bytes
+    too: `FrameData`), its shadow, a file's shadow (if it maps a file), the swap
+    cache or a swap device (if it has a swap pte), or its munmap in flight.
+    """
     swap_cache, areas = k.swapper_space.page_tree, list(k.swap_info)
+    kept = getattr(k, "check_read", None) or _Read()
+    stores = [si.store for si in areas]
+    fshadows = [inode.shadow for inode in k.files.values()]
+    same_swap = kept.cache == swap_cache and kept.stores == stores
+    same_files = kept.fshadows == fshadows
+    now = _Read()
     for p in list(k.tasks_by_pid.values()):
         mm = p.mm
         if mm is None or not hasattr(p, "shadow"):
             continue
         w = walks.get(mm) or _walk(k, mm)
-        shadow = p.shadow
-        for addr, pte, vma, page, entry in w.ptes:
-            file = vma.vm_file                 # what it must read, as Process.expected says
-            want = None if vma.vm_flags & VM_SHARED else shadow.get(addr)
-            if want is None:
-                want = ZERO_PAGE if file is None else \
-                    file.shadow.get(((addr - vma.vm_start) >> pg.PAGE_SHIFT) + vma.vm_pgoff, ZERO_PAGE)
-            if page is not None:               # the common case, without copying the frame's bytes
-                data = page.data
-                if want == (ZERO_PAGE if data is None else data):
-                    continue
-            elif entry is not None:            # swapped out: in the swap cache, or on the device
-                cached = swap_cache.get(entry)
-                if cached is not None:
-                    data = cached.data
-                else:
-                    type_ = entry >> SWP_TYPE_SHIFT
-                    store = areas[type_].store if type_ < len(areas) else {}
-                    data = store.get(entry & SWP_OFFSET_MASK, _NOT_WRITTEN)
-                if want == (ZERO_PAGE if data is None else data):
-                    continue
-            got = read_page(k, mm, addr)       # the slow way, and the words to say what is wrong
-            if got != want and not _moved_on(k, vma, addr, pte, want):
-                _bad(f"pid {p.pid} ({p.comm}) reads wrong data at 0x{addr:08x}: {_diff(got, want)}"
-                     f"{_stale_origin(k, pte)}")
-        if not w.addrs.issuperset(shadow):
-            for addr in shadow:
-                if addr not in w.addrs and not _being_unmapped(p, addr):
-                    _bad(f"pid {p.pid} ({p.comm}) lost what it wrote at 0x{addr:08x} (pte is none)")
+        prev = kept.procs.get(p)
+        if prev is None or prev[0] is not w or prev[1] != p.unmapping or prev[2] != p.shadow or w.odd \
+                or not w.pages.isdisjoint(touched) or (w.files and not same_files) \
+                or (w.swap and not (same_swap and touched.isdisjoint(swap_cache.values()))):
+            _check_process(k, p, w, swap_cache, areas)
+            prev = (w, p.unmapping, dict(p.shadow))
+        now.procs[p] = prev
     for inode in k.files.values():
         tree = inode.i_mapping.page_tree
-        for index, want in inode.shadow.items():
-            page = tree.get(index)
-            got = (ZERO_PAGE if page.data is None else page.data) if page else inode.disk.get(index, ZERO_PAGE)
-            if got != want:
-                _bad(f"file {inode.name} page {index} holds wrong data: {_diff(bytes(got), want)}")
+        prev = kept.files.get(inode)
+        if prev is None or prev[0] != inode.shadow or prev[1] != tree or prev[2] != inode.disk \
+                or not touched.isdisjoint(tree.values()):
+            for index, want in inode.shadow.items():
+                page = tree.get(index)
+                got = (ZERO_PAGE if page.data is None else page.data) if page else inode.disk.get(index, ZERO_PAGE)
+                if got != want:
+                    _bad(f"file {inode.name} page {index} holds wrong data: {_diff(bytes(got), want)}")
+            prev = (dict(inode.shadow), dict(tree), dict(inode.disk))
+        now.files[inode] = prev
+    now.cache, now.stores = (kept.cache, kept.stores) if same_swap else (dict(swap_cache), [dict(st) for st in stores])
+    now.fshadows = kept.fshadows if same_files else [dict(sh) for sh in fshadows]
+    k.check_read = now
+
+
+def _check_process(k, p, w, swap_cache, areas):
+    mm, shadow = p.mm, p.shadow
+    for addr, pte, vma, page, entry in w.ptes:
+        file = vma.vm_file                     # what it must read, as Process.expected says
+        want = None if vma.vm_flags & VM_SHARED else shadow.get(addr)
+        if want is None:
+            want = ZERO_PAGE if file is None else \
+                file.shadow.get(((addr - vma.vm_start) >> pg.PAGE_SHIFT) + vma.vm_pgoff, ZERO_PAGE)
+        if page is not None:                   # the common case, without copying the frame's bytes
+            data = page.data
+            if want == (ZERO_PAGE if data is None else data):
+                continue
+        elif entry is not None:                # swapped out: in the swap cache, or on the device
+            cached = swap_cache.get(entry)
+            if cached is not None:
+                data = cached.data
+            else:
+                type_ = entry >> SWP_TYPE_SHIFT
+                store = areas[type_].store if type_ < len(areas) else {}
+                data = store.get(entry & SWP_OFFSET_MASK, _NOT_WRITTEN)
+            if want == (ZERO_PAGE if data is None else data):
+                continue
+        got = read_page(k, mm, addr)           # the slow way, and the words to say what is wrong
+        if got != want and not _moved_on(k, vma, addr, pte, want):
+            _bad(f"pid {p.pid} ({p.comm}) reads wrong data at 0x{addr:08x}: {_diff(got, want)}"
+                 f"{_stale_origin(k, pte)}")
+    if not w.addrs.issuperset(shadow):
+        for addr in shadow:
+            if addr not in w.addrs and not _being_unmapped(p, addr):
+                _bad(f"pid {p.pid} ({p.comm}) lost what it wrote at 0x{addr:08x} (pte is none)")
 
 
 def _moved_on(k, vma, addr, pte, want):

@@ -32,6 +32,33 @@ _BAD_AT_FREE = sum(1 << PG_BITS[f] for f in (
     "lru", "private", "locked", "active", "reclaim", "slab", "swapcache", "writeback", "reserved"))
 
 
+class FrameData(bytearray):
+    """The bytes of a frame: a bytearray that also marks its frame touched when written in place.
+
+    Simulator bookkeeping for `Kernel.check()`, which re-reads only frames
+    touched since the last check: a store into a `struct page` field marks
+    it (`Page.__setattr__`), and so does a store into its bytes, as a
+    process's write makes (``page.data[off:off + n] = chunk``). `pages` are
+    the frames these bytes are the data of (more than one only if code gives
+    one frame's bytes object to another).
+    """
+
+    @classmethod
+    def own(cls, value, page):
+        data = value if isinstance(value, FrameData) else cls(value)
+        owners = getattr(data, "pages", None)
+        if owners is None:
+            data.pages = [page]
+        elif page not in owners:
+            owners.append(page)
+        return data
+
+    def __setitem__(self, i, value):
+        bytearray.__setitem__(self, i, value)
+        for page in self.pages:
+            page.zone.touched.add(page)
+
+
 class Page:
     """struct page: one physical frame and what the kernel knows of it."""
 
@@ -52,6 +79,8 @@ class Page:
         self._prev = self._next = None   # its neighbours on that list
 
     def __setattr__(self, name, value):
+        if name == "data" and value is not None:
+            value = FrameData.own(value, self)
         object.__setattr__(self, name, value)
         self.zone.touched.add(self)        # simulator bookkeeping: check() re-reads only touched frames
 

@@ -38,8 +38,9 @@ import time
 from dataclasses import dataclass, replace
 from errno import EACCES, EAGAIN, EBUSY, EFAULT, EINVAL, EIO, ENODEV, ENOENT, ENOMEM, EPERM, ESRCH
 
-from . import Kernel, KernelBug, OutOfMemory, SegmentationFault, steps
-from .errors import Deadlock
+from . import steps
+from .errors import Deadlock, KernelBug, OutOfMemory, SegmentationFault
+from .machine import Kernel
 from .include.asm_i386.pgtable import PAGE_SIZE, ZERO_PAGE
 from .include.linux.mempolicy import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, MPOL_MF_STRICT
 

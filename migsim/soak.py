@@ -39,7 +39,8 @@ from dataclasses import dataclass, replace
 from errno import EACCES, EAGAIN, EBUSY, EFAULT, EINVAL, EIO, ENODEV, ENOENT, ENOMEM, EPERM, ESRCH
 
 from . import steps
-from .errors import Deadlock, KernelBug, OutOfMemory, SegmentationFault
+from .errors import Deadlock, KernelBug, OutOfMemory, SegmentationFault, bad_value, check_int
+from .kbuild import step_index
 from .machine import Kernel
 from .include.asm_i386.pgtable import PAGE_SIZE, ZERO_PAGE
 from .include.linux.mempolicy import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, MPOL_MF_STRICT
@@ -392,13 +393,14 @@ class Soak:
     def tasks(self, sched_seed, subs):
         """Start `subs` as tasks (one per process; kernel ones as init), step them by a seeded choice."""
         k, rng = self.k, random.Random(sched_seed)
-        started, busy, data_op = [], set(), False
+        started, group = [], _Group()
         for sub in subs:
             name, args = sub[0], sub[1:]
-            start = self.start_task(name, args, busy, data_op)
+            start = self.start_task(name, args, group)
             if start is not None:
                 started.append(start)
-                data_op |= name in ("write", "read")
+                group.data |= name in ("write", "read")
+                group.exits += name == "exit"
         while True:
             live = [s for s in started if not s[0].done]
             if not live:
@@ -423,9 +425,9 @@ class Soak:
             if not oom:
                 finish(t.result)
 
-    def start_task(self, name, args, busy, data_op):
+    def start_task(self, name, args, group):
         """(task, finish(result), process model or None, out of memory) for one sub-operation, or None."""
-        k = self.k
+        k, busy = self.k, group.busy
         kernel_side = name in ("reclaim", "move_pages") or (name == "migrate" and (args[2] == 0 or len(self.procs) < 2))
         if not kernel_side and not [pm for pm in self.procs if pm not in busy]:
             return None
@@ -450,7 +452,7 @@ class Soak:
             ok = _migrate_ok(self, caller, a[0], gone_ok=True)
             return [k.start(call, *a), lambda v: self.answer("sys_migrate_pages", v, ok), caller, False]
         pm = self.proc(args[0], exclude=busy)
-        if name in ("write", "read") and data_op:
+        if name in ("write", "read") and group.data:
             return None
         busy.add(pm)
         if name in ("write", "read"):
@@ -471,7 +473,7 @@ class Soak:
                 return None
             return [k.start(pm.p.fork), lambda v: self.adopt(pm, v), pm, False]
         if name == "exit":
-            if len(self.procs) - sum(1 for b in busy if b is not None and b.p.exit_state) < 2:
+            if len(self.procs) - group.exits < 2:      # one process stays
                 return None
             return [k.start(pm.p.exit), lambda v: (self.answer("exit", v, lambda x: x == 0), self.procs.remove(pm)),
                     pm, False]
@@ -496,6 +498,17 @@ class Soak:
         return None
 
 
+
+
+class _Group:
+    """The tasks of one group so far: the processes busy, whether one reads or writes, how many exit.
+
+    One task per process; one read or write per group, so that what it must
+    see does not hang on the order of two stores.
+    """
+
+    def __init__(self):
+        self.busy, self.data, self.exits = set(), False, 0
 
 
 def _mbind_ok(v):
@@ -621,7 +634,12 @@ def workload_seed(seed, i):
 def soak(at="v2.6.18", n=100, seed=1, nops=40, shrink=True, save=None, stop_after=None, out=None):
     """Run `n` workloads at `at`: a Report. Failing ones are minimized (`shrink`) and, with
     `save` (a directory), written there as reproducers. `stop_after` failures end it early."""
-    steps.INDEX[at]                           # an unknown step is a KeyError before any work
+    step_index(at)                            # an unknown step is refused before any work
+    check_int("n (workloads)", n, 1)
+    check_int("seed", seed)
+    check_int("nops (operations per workload)", nops, 0)
+    if save is not None and not isinstance(save, str):
+        raise bad_value("save", save, "a directory name, or None")
     report = Report(at, n, seed, nops, {kind: 0 for kind in KINDS}, failures=[])
     t0 = time.process_time()
     for i in range(n):

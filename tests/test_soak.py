@@ -145,3 +145,11 @@ def test_labels_free_up_only_when_their_tasks_finish():
     assert t.label == running[3].label and k.task(t.label) is t
     with pytest.raises(migsim.MigsimError, match="a label not in use"):
         k.start(procs[3].mmap, 1, label=running[4].label)
+
+
+def test_bad_arguments_are_refused_before_any_work():
+    with pytest.raises(migsim.UnknownStep):
+        soak.soak("v9", n=1)
+    for kwargs in ({"n": 0}, {"seed": "a"}, {"nops": -1}, {"save": 3}):
+        with pytest.raises(migsim.MigsimError, match=next(iter(kwargs))):
+            soak.soak("v2.6.18", **kwargs)

@@ -14,11 +14,20 @@ It recounts every reference from the structures themselves and compares:
   every file holds what was last written to it.
 The first broken invariant raises BadPageState with the kernel's kind of words.
 
-It is cheap enough to run after every scheduling point: the page tables
-index the slots that hold a pte (`pgtable_walk.PageTable`), so only those are
-read, and what an mm's ptes say (which frames and swap slots they reference,
-which vma each lies in) is kept from one check to the next until a pte or a
-vma of that mm changes (`_walk`). Everything else is recounted every time.
+It is cheap enough to run after every scheduling point, because it reads
+again only what may have changed since the last check that passed:
+
+* the page tables index the slots that hold a pte (`pgtable_walk.PageTable`),
+  and what an mm's ptes say (the frames and swap slots they reference, the
+  vma each lies in) is kept until a pte or a vma of that mm changes (`_walk`);
+* a frame is read again if it was stored into (`Zone.touched`: a field of
+  its struct page, or its bytes), freed or allocated, or the references
+  found to it changed (`_check_pages`);
+* a process's reads are compared again if its ptes, a frame they map, its
+  shadow, a file's shadow or the swap state changed (`_check_contents`).
+Caches, lists, buffer heads, swap maps and locks are recounted every time.
+What it keeps lives on the kernel and its mms (`check_*` attributes):
+simulator bookkeeping, never kernel state.
 """
 
 from itertools import compress
@@ -29,7 +38,7 @@ from .include.asm_i386.pgtable import ZERO_PAGE
 from .include.linux.buffer_head import page_buffers
 from .include.linux.mm import VM_SHARED, VMA
 from .include.linux.pgtable_walk import PageTable
-from .include.linux.page_flags import PG_locked, PG_lru, PG_private, PG_swapcache, PageLocked
+from .include.linux.page_flags import PG_locked, PG_lru, PG_private, PG_swapcache
 from .include.linux.swapops import (SWP_OFFSET_MASK, SWP_TYPE_SHIFT, pte_to_swp_entry, swp_entry, swp_offset,
                                     swp_type)
 

@@ -54,6 +54,8 @@ NODESETS = ([0], [1], [0, 1])
 MBIND_FLAGS = (MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, MPOL_MF_STRICT | MPOL_MF_MOVE, MPOL_MF_STRICT)
 MODES = ("bind", "interleave", "preferred")
 KINDS = ("violation", "wrong read", "crash")
+OPS = ("spawn", "mmap", "fill", "write", "read", "fork", "exit", "munmap", "mprotect", "mbind", "migrate",
+       "move_pages", "reclaim", "swapon", "tasks")
 
 
 class Wrong(Exception):
@@ -153,6 +155,11 @@ def _one(rng, kind):
     }[kind]()
 
 
+def _check_op(op):
+    if not isinstance(op, list) or not op or op[0] not in OPS:
+        raise bad_value("operation", op, f"a list whose first item is one of {sorted(OPS)}")
+
+
 def _boot_choices(seed):
     rng = random.Random(seed ^ 0x5EED)
     return {"swap": rng.choice((0, 16, 24, 32)), "procs": rng.randint(1, 3)}
@@ -232,6 +239,7 @@ class Soak:
 
     def apply(self, op):
         """Run one operation (a list: its name, then small numbers read modulo what exists)."""
+        _check_op(op)
         name, args = op[0], op[1:]
         if name == "tasks":
             self.tasks(*args)
@@ -604,6 +612,10 @@ def replay(path):
     """Run the reproducer saved at `path`: its Outcome."""
     with open(path) as f:
         rep = json.load(f)
+    step_index(rep["at"])
+    check_int("seed", rep["seed"])
+    for op in rep["ops"]:
+        _check_op(op)
     return run_ops(rep["at"], rep["seed"], rep["ops"])
 
 

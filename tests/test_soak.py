@@ -153,3 +153,12 @@ def test_bad_arguments_are_refused_before_any_work():
     for kwargs in ({"n": 0}, {"seed": "a"}, {"nops": -1}, {"save": 3}):
         with pytest.raises(migsim.MigsimError, match=next(iter(kwargs))):
             soak.soak("v2.6.18", **kwargs)
+
+
+def test_a_reproducer_names_only_operations(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"at": "v2.6.18", "seed": 1, "ops": [["boot"]]}))
+    with pytest.raises(migsim.MigsimError, match="operation"):
+        soak.Soak("v2.6.18", 1).apply(["boot"])
+    with pytest.raises(migsim.MigsimError, match="operation"):
+        soak.replay(str(path))

@@ -303,13 +303,18 @@ def _check_page(page, is_free, n, mapped, in_flight):
         _bad(f"pfn 0x{pfn:x} count {page._count} but {n} references exist")
 
 
+def _areas(k):
+    """swap_info[0 .. nr_swapfiles): past the end only through its own indexing (which records the
+    corruption, as bug D's overflow does)."""
+    if k.nr_swapfiles <= len(k.swap_info):
+        return list.__getitem__(k.swap_info, slice(0, k.nr_swapfiles))
+    return k.swap_info[:k.nr_swapfiles]
+
+
 def _check_swap(k, swaps, in_flight):
     """Each swap slot's count against its users; nr_swap_pages against the free slots."""
     free_slots = 0
-    areas = k.swap_info
-    # Past the end of swap_info[] only through its own indexing (which records the corruption).
-    areas = list(areas)[:k.nr_swapfiles] if k.nr_swapfiles <= len(areas) else areas[:k.nr_swapfiles]
-    for si in areas:
+    for si in _areas(k):
         if not si.flags:
             continue
         smap = si.swap_map
@@ -381,7 +386,7 @@ def _check_contents(k, walks, touched):
     too: `FrameData`), its shadow, a file's shadow (if it maps a file), the swap
     cache or a swap device (if it has a swap pte), or its munmap in flight.
     """
-    swap_cache, areas = k.swapper_space.page_tree, list(k.swap_info)
+    swap_cache, areas = k.swapper_space.page_tree, _areas(k)
     kept = getattr(k, "check_read", None) or _Read()
     stores = [si.store for si in areas]
     fshadows = [inode.shadow for inode in k.files.values()]

@@ -75,7 +75,7 @@ def layer(name):
         return 2
     if name in ("migsim.machine", "migsim.process", "migsim.uapi", "migsim.check", "migsim.views"):
         return 3
-    if name in ("migsim", "migsim.series", "migsim.scenarios", "migsim.explore", "migsim.soak"):
+    if name in ("migsim", "migsim.series", "migsim.scenarios", "migsim.explore") or parts[1:2] == ["soak"]:
         return 4
     if parts[1:2] and parts[1] in ("draw", "widgets", "grading"):
         return 5

@@ -4,8 +4,10 @@ Run: python benchmarks/bench_soak.py [--at v2.6.18] [--n 300] [--seed 1]
 
 Runs the same `--n` workloads twice, with check() after every operation and
 every task step (as the soak does) and with check() made a no-op, and prints
-both CPU times, workloads per second, and check()'s share. (Before check()
-read only what changed, that share was about 73%.)
+both CPU times, workloads per second, and check()'s share. (With the
+check() that read every slot of every page table, the same soak spent 95% of
+its CPU in check() and ran about 4.8 times slower; one check() of a soak's
+machine took about 245 us, now about 25.)
 """
 
 import argparse

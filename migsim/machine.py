@@ -11,6 +11,7 @@ import importlib
 import inspect
 import pkgutil
 import random
+import string
 import types
 
 from . import kbuild, steps, uapi
@@ -235,28 +236,36 @@ class Kernel(metaclass=KernelClass):
         return task
 
     def _pick_label(self, label, name):
-        used = {t.label for t in self.tasks}
+        """The label of a new task: `label`, or the first free letter (its name's first, then A-Z, a-z).
+
+        A label is in use only while its task runs: a finished task keeps its
+        label (``k.task(label)`` still finds it until the label is taken
+        again), so a machine can run any number of tasks in its life.
+        """
+        used = {t.label for t in self.tasks if not t.done}
         if label is not None:
             if not isinstance(label, str) or len(label) != 1 or not label.isalpha() or not label.isascii():
                 raise bad_value("label", label, "one letter (a count after a label means repeats: 'M3F2')")
             if label in used:
-                raise bad_value("label", label, f"a label not in use (used: {''.join(sorted(used))})")
+                raise bad_value("label", label, f"a label not in use by a running task (in use: "
+                                                f"{''.join(sorted(used))})")
             return label
         base = name.removeprefix("sys_").removeprefix("do_")[:1].upper()
-        for c in base + "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        for c in base + string.ascii_uppercase + string.ascii_lowercase:
             if c not in used:
                 return c
-        raise MigsimError("no free task label left (26 tasks)")
+        raise MigsimError(f"no free task label left: {len(used)} tasks are running (a label per running task, "
+                          f"A-Z and a-z; finish one first)")
 
     def task(self, label):
-        """The task with `label`."""
-        for t in self.tasks:
+        """The task with `label` (the latest to take it, when a finished task's label was taken again)."""
+        for t in reversed(self.tasks):
             if t.label == label:
                 return t
         raise bad_value("task label", label, f"one of {self.labels() or '(no tasks started)'}")
 
     def labels(self):
-        return "".join(t.label for t in self.tasks)
+        return "".join(dict.fromkeys(t.label for t in self.tasks))   # each once, in start order
 
     def unfinished_labels(self):
         return "".join(t.label for t in self.tasks if not t.done)

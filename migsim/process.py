@@ -47,6 +47,7 @@ class Process(TaskStruct):
         super().__init__(pid, comm, uid, node, caps)
         self.k = k
         self.shadow = {}           # page address -> the bytes this process last wrote there
+        self.unmapping = None      # (start, end) of this process's munmap in flight, for check()
 
     def __repr__(self):
         state = "exited" if self.exit_state else f"{len(self.mm.mmap)} vmas" if self.mm else "no mm"
@@ -190,7 +191,11 @@ class Process(TaskStruct):
     def _munmap(self, addr, length):
         mm = self.mm
         yield from down_write(mm.mmap_sem)
-        err = yield from self.k.do_munmap(mm, addr, length)
+        self.unmapping = (addr, addr + ((length + pg.PAGE_SIZE - 1) & pg.PAGE_MASK))   # check(): zapped, not lost
+        try:
+            err = yield from self.k.do_munmap(mm, addr, length)
+        finally:
+            self.unmapping = None
         up_write(mm.mmap_sem)
         if not err:
             for a in [a for a in self.shadow if addr <= a < addr + length]:

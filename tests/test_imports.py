@@ -7,7 +7,7 @@ The layers, lowest first (a module may import its own layer, but no cycle):
 2. kernel code: mm/, kernel/, fs/, and the include/ headers that register
    kernel functions (they import kbuild)
 3. machine, process, uapi, check, views
-4. series, scenarios, explore, and the package's face (migsim/__init__)
+4. series, scenarios, explore, soak, and the package's face (migsim/__init__)
 5. draw, widgets, grading, practice
 6. the terminal demo (migsim/__main__), tools/
 
@@ -75,7 +75,7 @@ def layer(name):
         return 2
     if name in ("migsim.machine", "migsim.process", "migsim.uapi", "migsim.check", "migsim.views"):
         return 3
-    if name in ("migsim", "migsim.series", "migsim.scenarios", "migsim.explore"):
+    if name in ("migsim", "migsim.series", "migsim.scenarios", "migsim.explore") or parts[1:2] == ["soak"]:
         return 4
     if parts[1:2] and parts[1] in ("draw", "widgets", "grading", "practice"):
         return 5

@@ -32,6 +32,33 @@ _BAD_AT_FREE = sum(1 << PG_BITS[f] for f in (
     "lru", "private", "locked", "active", "reclaim", "slab", "swapcache", "writeback", "reserved"))
 
 
+class FrameData(bytearray):
+    """The bytes of a frame: a bytearray that also marks its frame touched when written in place.
+
+    Simulator bookkeeping for `Kernel.check()`, which re-reads only frames
+    touched since the last check: a store into a `struct page` field marks
+    it (`Page.__setattr__`), and so does a store into its bytes, as a
+    process's write makes (``page.data[off:off + n] = chunk``). `pages` are
+    the frames these bytes are the data of (more than one only if code gives
+    one frame's bytes object to another).
+    """
+
+    @classmethod
+    def own(cls, value, page):
+        data = value if isinstance(value, FrameData) else cls(value)
+        owners = getattr(data, "pages", None)
+        if owners is None:
+            data.pages = [page]
+        elif page not in owners:
+            owners.append(page)
+        return data
+
+    def __setitem__(self, i, value):
+        bytearray.__setitem__(self, i, value)
+        for page in self.pages:
+            page.zone.touched.add(page)
+
+
 class Page:
     """struct page: one physical frame and what the kernel knows of it."""
 
@@ -39,7 +66,8 @@ class Page:
                  "index", "private", "data", "lru", "_prev", "_next")
 
     def __init__(self, pfn, zone):
-        self.pfn, self.zone = pfn, zone
+        object.__setattr__(self, "pfn", pfn)
+        object.__setattr__(self, "zone", zone)
         self.flags = 0
         self._count = 0
         self._mapcount = -1
@@ -49,6 +77,12 @@ class Page:
         self.data = None       # the frame's bytes; None = all zeroes (never written)
         self.lru = None        # the list this page is on (an LRU list or a private one)
         self._prev = self._next = None   # its neighbours on that list
+
+    def __setattr__(self, name, value):
+        if name == "data" and value is not None:
+            value = FrameData.own(value, self)
+        object.__setattr__(self, name, value)
+        self.zone.touched.add(self)        # simulator bookkeeping: check() re-reads only touched frames
 
     @property
     def node(self):
@@ -153,6 +187,12 @@ class VMA:
 
     __slots__ = ("vm_mm", "vm_start", "vm_end", "vm_flags", "vm_page_prot",
                  "vm_pgoff", "vm_file", "anon_vma", "vm_policy", "vm_ops")
+
+    stores = 0             # simulator bookkeeping: stores into any vma, so check() knows vmas changed
+
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        VMA.stores += 1
 
     def __init__(self, mm, start, end, flags, prot, pgoff, file=None):
         self.vm_mm, self.vm_start, self.vm_end = mm, start, end

@@ -15,6 +15,7 @@ class Zone:
     def __init__(self, kernel, nid, start_pfn, nr_frames):
         self.kernel, self.nid = kernel, nid
         self.start_pfn, self.nr_frames = start_pfn, nr_frames
+        self.touched = set()     # frames stored into since the last check() (simulator bookkeeping)
         self.pages = [Page(start_pfn + i, self) for i in range(nr_frames)]
         self.free = list(range(start_pfn + nr_frames - 1, start_pfn - 1, -1))  # pop() = lowest pfn
         self.active_list = PageList(f"node{nid}.active", private=False)

@@ -4,7 +4,7 @@ Simplified: one thread per process; one page_table_lock per mm (2.6.16 could
 split the pte lock per page-table page on large SMP configs).
 """
 
-from ..asm_i386.pgtable import PTRS_PER_PGD
+from .pgtable_walk import PageDirectory
 from .rwsem import RWSem
 from .spinlock import SpinLock
 
@@ -19,7 +19,7 @@ class MM:
     def __init__(self, owner):
         self.owner = owner
         self.users = 1                       # mm_users: the task, plus get_task_mm holders
-        self.pgd = [None] * PTRS_PER_PGD     # pgd entry -> list of 1024 ptes (ints)
+        self.pgd = PageDirectory()         # pgd entry -> PageTable of 1024 ptes (ints)
         self.mmap = []                       # vmas sorted by address
         self.mmap_sem = RWSem(f"mm{owner.pid}->mmap_sem")
         self.page_table_lock = SpinLock(f"mm{owner.pid}->page_table_lock")

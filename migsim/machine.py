@@ -11,6 +11,7 @@ import importlib
 import inspect
 import pkgutil
 import random
+import sys
 import types
 
 from . import kbuild, steps, uapi
@@ -149,6 +150,16 @@ class Kernel:
         return self.tasks_by_pid.get(pid)
 
     # --- running kernel paths -------------------------------------------------
+
+    def syscall(self, name, *args):
+        """System call `name` as a kernel path (a generator), its arguments checked first.
+
+        For a process that issues the call itself (`Process.mbind`): it runs
+        the path as the current task, so the call has that process's rights.
+        ``k.sys_x(...)`` runs the same path at once, as root.
+        """
+        gen, _root = getattr(self, name).make_gen(self, *args)
+        return gen
 
     def _run(self, gen, current):
         """Run a kernel path to completion as `current`; other tasks run only if it must wait."""
@@ -457,12 +468,18 @@ def build_patched(at, patch):
 
 def _renamed(fn, name):
     """A copy of function `fn` called `name` (its code too), leaving `fn` as it was."""
-    code = fn.__code__.replace(co_name=name, co_qualname=name)
-    copy = types.FunctionType(code, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    copy = types.FunctionType(_code_named(fn.__code__, name), fn.__globals__, name, fn.__defaults__, fn.__closure__)
     copy.__kwdefaults__, copy.__doc__, copy.__module__ = fn.__kwdefaults__, fn.__doc__, fn.__module__
     copy.__dict__.update(fn.__dict__)
     copy.__wrapped__ = fn                       # inspect.getsource reads the patch's own text
     return copy
+
+
+def _code_named(code, name):
+    """`code` renamed `name`; its qualified name too where the interpreter has one (Python 3.11 on)."""
+    if sys.version_info >= (3, 11):
+        return code.replace(co_name=name, co_qualname=name)
+    return code.replace(co_name=name)
 
 
 def _never_sleeps(fn):
@@ -471,5 +488,5 @@ def _never_sleeps(fn):
     def entered(k, *args, **kwargs):
         return fn(k, *args, **kwargs)
         yield                                   # unreachable: makes this a generator
-    entered.__code__ = entered.__code__.replace(co_name=fn.__name__, co_qualname=fn.__name__)
+    entered.__code__ = _code_named(entered.__code__, fn.__name__)
     return entered

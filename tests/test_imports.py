@@ -2,7 +2,7 @@
 
 The layers, lowest first (a module may import its own layer, but no cycle):
 
-0. errors, steps, sched, and the include/ headers that hold no kernel code
+0. errors, steps, sched, text, and the include/ headers that hold no kernel code
 1. kbuild (the registry)
 2. kernel code: mm/, kernel/, fs/, and the include/ headers that register
    kernel functions (they import kbuild)
@@ -65,7 +65,7 @@ def registers_kernel_code(path):
 def layer(name):
     """The layer of migsim module `name` (see the module docstring)."""
     parts = name.split(".")
-    if name in ("migsim.errors", "migsim.steps", "migsim.sched"):
+    if name in ("migsim.errors", "migsim.steps", "migsim.sched", "migsim.text"):
         return 0
     if parts[:2] == ["migsim", "include"]:
         return 2 if registers_kernel_code(MODULES[name]) else 0

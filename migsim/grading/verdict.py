@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from ..text import Text
+
 
 @dataclass
 class Result:
@@ -59,13 +61,3 @@ class Verdict:
 
     def _repr_pretty_(self, p, cycle):
         p.text(self.message)
-
-
-class Text(str):
-    """A str that shows as text, not as an escaped one-liner, in Jupyter and the REPL."""
-
-    def __repr__(self):
-        return str(self)
-
-    def _repr_pretty_(self, p, cycle):
-        p.text(str(self))

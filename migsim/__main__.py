@@ -17,11 +17,11 @@ import textwrap
 
 from . import steps
 from .errors import KernelBug, MigsimError
+from .include.asm_i386.pgtable import PAGE_SIZE as PAGE
 from .include.linux.mm import VM_WRITE
 from .machine import Kernel
 from .views import describe_page
 
-PAGE = 4096
 WIDTH = 80
 
 

@@ -13,11 +13,10 @@ invariants after every scheduling point, and reports what broke.
 import re
 from dataclasses import dataclass, field
 
-from .errors import MigsimError
-from .machine import Kernel
 from . import sched, steps
-
-PAGE = 4096
+from .errors import MigsimError
+from .include.asm_i386.pgtable import PAGE_SIZE as PAGE
+from .machine import Kernel
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import migsim
 from migsim import kbuild, machine
 from migsim.include.linux.rmap import SWAP_AGAIN
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 @pytest.mark.parametrize("at, changed", [

@@ -17,7 +17,7 @@ from matplotlib.text import Annotation
 import migsim
 from migsim import draw
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ import migsim
 from migsim import draw, scenarios
 from migsim.sched import expand
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 @pytest.fixture(autouse=True)

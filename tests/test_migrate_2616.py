@@ -4,7 +4,7 @@ import migsim
 from migsim import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL
 
 AT = "v2.6.16"
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 def machine(pages=6, frames=32):

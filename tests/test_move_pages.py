@@ -13,7 +13,7 @@ import pytest
 import migsim
 from migsim.include.linux.page_flags import ClearPageLocked, ClearPageLRU, PageLocked, SetPageLocked, SetPageLRU
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 EPERM, ENOENT, ESRCH, EFAULT, EACCES, EINVAL, ENODEV, E2BIG = 1, 2, 3, 14, 13, 22, 19, 7
 MOVE, MOVE_ALL = migsim.MPOL_MF_MOVE, migsim.MPOL_MF_MOVE_ALL
 UNSET = "unset"

@@ -6,7 +6,7 @@ Each test names the symptom Hypothesis found and checks that it is gone.
 import migsim
 
 AT = "v2.6.16"
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 def test_prot_none_pte_still_maps_its_page():

@@ -4,7 +4,7 @@ import pytest
 
 import migsim
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 def machine():

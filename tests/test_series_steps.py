@@ -6,7 +6,7 @@ import migsim
 from migsim import kbuild
 from migsim.kernel.module import Module
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 STEPS_1_9 = ["reorg", "unexport-swap-page", "dirty-fallback", "group-functions", "remove-definitions",
              "drop-nr-refs", "extract-unmap", "pass-mapping", "fallback-function"]
 

@@ -38,7 +38,7 @@ import migsim
 from migsim import scenarios
 from migsim.include.linux.swap import stale_slot
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 ZERO = bytes(PAGE)
 STEP = "v2.6.16"
 MAX_PROCS = 6

@@ -8,7 +8,7 @@ from migsim.include.linux import swap
 from migsim.include.linux.page_flags import PageSwapCache, SetPageLocked
 from migsim.include.linux.swapops import swp_offset
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 def test_swap_area_flags_are_the_kernels():

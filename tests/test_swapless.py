@@ -9,7 +9,7 @@ from migsim import explore, scenarios
 from migsim.include.linux.page_flags import SetPageLocked
 from migsim.include.linux.swapops import swp_entry, swp_entry_to_pte
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 LATER = ["migration-entries", "rip-out-swap", "swapless-core", "fork-race-fix", "cow-fix", "swapon-fix"]
 
 

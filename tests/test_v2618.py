@@ -8,7 +8,7 @@ import migsim
 from migsim import kbuild
 from migsim.include.linux.mm import VM_LOCKED
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 NEW = ["no-rss", "file-entries", "unmap-and-move", "free-pages", "new-page-t", "move-pages",
        "vma-migrate", "mlock-migrate", "v2.6.18"]
 EPERM, EIO, ENOMEM = 1, 5, 12

@@ -12,7 +12,7 @@ from .. import scenarios
 from . import workload
 from .core import Fix, FindSetup, Wrong, expect
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 MAX_POINTS = 5000      # scheduling points one migration may take in a check
 
 

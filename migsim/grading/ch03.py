@@ -15,7 +15,7 @@ from ..include.linux.mm import get_page, put_page
 from .ch02 import workload_check          # seeded random workloads, as a check
 from .core import FindEffect, Fix, Wrong, expect
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 MAX_POINTS = 5000      # scheduling points one migration may take in a check
 KINDS = ("anon", "ext2", "listfs")
 

@@ -14,7 +14,7 @@ from ..include.linux.mm import get_page, put_page
 from . import workload
 from .core import Fix, Wrong, expect
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 MAX_POINTS = 5000      # scheduling points the tasks of one check may take
 AT = "swapless-core"
 

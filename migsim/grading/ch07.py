@@ -13,7 +13,7 @@ from .. import explore, scenarios, sched
 from .ch02 import workload_check        # the same seeded workloads (fork, migrate, reclaim ...)
 from .core import FindSchedule, Fix, expect
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 QUIET_AT = "migration-entries"      # the last step where the quiet (swap-based) form lives
 # Bug B by scheduling points: M restores its last page's ptes while F copies the parent's.
 EXPLORE_S = 60.0                    # per check: an exploration runs 67-76 schedules, slower traced

@@ -16,7 +16,7 @@ from ..include.linux.swapops import pte_to_swp_entry, swp_offset
 from . import workload
 from .core import Fix, expect
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 MAX_POINTS = 5000      # scheduling points one run may take in a check
 
 

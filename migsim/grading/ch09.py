@@ -17,7 +17,7 @@ from .core import Fix, FindSetup, Wrong, expect, play
 from .guard import Guard, StudentError
 from .verdict import Result
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 
 
 def check_scenario(make):

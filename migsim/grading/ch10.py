@@ -15,7 +15,7 @@ from ..include.linux.page_flags import ClearPageLRU, SetPageLRU
 from ..mm.mempolicy import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL
 from .core import Fix, Wrong, expect
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 MAX_POINTS = 5000      # scheduling points one call may take in a check
 EPERM, ENOENT, EFAULT, EACCES, EBUSY = 1, 2, 14, 13, 16
 UNSET = "unset"

@@ -13,7 +13,6 @@ highlighted code block in Jupyter.
 import difflib
 import inspect
 import pathlib
-import re
 import textwrap
 from dataclasses import dataclass
 

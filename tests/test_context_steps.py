@@ -5,7 +5,7 @@ import inspect
 import pytest
 
 import migsim
-from migsim import kbuild, machine
+from migsim import machine
 from migsim.include.linux.rmap import SWAP_AGAIN
 
 PAGE = migsim.PAGE_SIZE

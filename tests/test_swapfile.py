@@ -3,7 +3,7 @@
 import pytest
 
 import migsim
-from migsim import kbuild, machine
+from migsim import machine
 from migsim.include.linux import swap
 from migsim.include.linux.page_flags import PageSwapCache, SetPageLocked
 from migsim.include.linux.swapops import swp_offset

@@ -8,9 +8,9 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 from matplotlib.transforms import Bbox
 
 from .frames import _band, _fit, _states, band_kind, check_kernel, check_size, frame_owner, frame_users
+from .style import PALETTE, STYLE, _finish, _legend_handles, _new_axes, figsize, rgba_to_png
 
 MAX_FRAMES = 1024            # frames a machine picture shows (more are unreadable and take seconds)
-from .style import PALETTE, STYLE, _finish, _legend_handles, _new_axes, figsize, rgba_to_png
 
 
 # --- the machine: every node as a grid of frames ----------------------------------------

@@ -31,7 +31,6 @@ from .ch02 import MAX_POINTS, check_anon, check_clean as check_listfs_clean, che
 from .core import Fix, Maker, expect
 from .guard import Guard, StudentError
 
-from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 USED = "_module_symbols"     # where a kernel remembers the symbols the answer called (per instance)
 
 

@@ -251,7 +251,7 @@ def move_to_lru(k, page):
 
 
 @vmscan.function(since="v2.6.16")
-def putback_lru_pages(k, l):
+def putback_lru_pages(k, l):  # noqa: E741  (the kernel names its list l)
     """Return every page on list `l` to the LRU; return how many there were."""
     count = 0
     for page in l:

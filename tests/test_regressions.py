@@ -4,6 +4,7 @@ Each test names the symptom Hypothesis found and checks that it is gone.
 """
 
 import migsim
+from helpers import step_until, written_pages
 
 AT = "v2.6.16"
 PAGE = migsim.PAGE_SIZE
@@ -105,15 +106,6 @@ def test_prot_none_pages_migrate_like_any_other():
     k.check()
 
 
-def _step_until(task, function, point):
-    """Step `task` until it stops at a point called `point...` inside `function`."""
-    while True:
-        p = task.step()
-        assert not task.done, f"{task} finished before reaching {point} in {function}"
-        if task.where()[0] == function and p.name.startswith(point):
-            return
-
-
 def test_split_vma_is_atomic_for_rmap_walks():
     # split_vma shrank the old vma first and linked the new one later, passing
     # scheduling points (spin_lock) in between. A migration of the forked child,
@@ -130,10 +122,10 @@ def test_split_vma_is_atomic_for_rmap_walks():
     x.write(a + PAGE, b"second")
     y = x.fork()
     m = k.start(k.sys_migrate_pages, y.pid, [0], [1], label="M")     # MOVE_ALL: shared pages too
-    _step_until(m, "remove_from_swap", "spin_lock")
+    step_until(m, "remove_from_swap", "spin_lock")
     k.check()
     t = k.start(x.mprotect, a + PAGE, 1, "r", label="P")
-    _step_until(t, "split_vma", "spin_lock")
+    step_until(t, "split_vma", "spin_lock")
     k.check()
     for task in (m, t):
         while not task.done:
@@ -151,10 +143,7 @@ def test_check_during_munmap_in_flight():
     # range only when munmap returns. It now tolerates exactly the range of a
     # do_munmap still in flight, and nothing else.
     k = migsim.Kernel(at=AT, nodes=2, frames_per_node=24, seed=2006)
-    p = k.spawn("p")
-    a = p.mmap(3)
-    for i in range(3):
-        p.write(a + i * PAGE, b"page %d" % i)
+    p, a = written_pages(k, 3, comm="p")
     t = k.start(p.munmap, a + PAGE, 1, label="U")
     while not t.done:
         t.step()

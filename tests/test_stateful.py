@@ -666,14 +666,6 @@ class MigsimMachine(RuleBasedStateMachine):
             self.forking = None
 
 
-def _step_until(task, function, point):
-    while True:
-        p = task.step()
-        assert not task.done, f"{task} finished before reaching {point} in {function}"
-        if task.where()[0] == function and p.name.startswith(point):
-            return
-
-
 def test_the_2616_fork_race_is_real_and_recognised():
     """The quiet form of bug B (scenarios.FORK_RACE_QUIET), replayed at v2.6.16; the excuse above matches it, only it.
 

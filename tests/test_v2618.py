@@ -7,6 +7,7 @@ import pytest
 import migsim
 from migsim import kbuild
 from migsim.include.linux.mm import VM_LOCKED
+from helpers import written_pages
 
 PAGE = migsim.PAGE_SIZE
 NEW = ["no-rss", "file-entries", "unmap-and-move", "free-pages", "new-page-t", "move-pages",
@@ -17,10 +18,7 @@ EPERM, EIO, ENOMEM = 1, 5, 12
 def family(at, nodes=2, frames=24):
     """A process with 3 written anonymous pages, a written shared ext2 page and a listfs page, and a child."""
     k = migsim.Kernel(at=at, nodes=nodes, frames_per_node=frames, seed=18)
-    p = k.spawn("gcc")
-    a = p.mmap(3)
-    for i in range(3):
-        p.write(a + i * PAGE, b"anon %d" % i)
+    p, a = written_pages(k, 3, b"anon %d")
     q = p.mmap(1, file=k.create_file("notes", 1, fs="ext2"), shared=True)
     p.write(q, b"ext2")
     r = p.mmap(1, file=k.create_file("log", 1, fs="listfs"), shared=True)

@@ -16,7 +16,7 @@ import types
 
 from . import kbuild, steps, uapi
 from .check import check
-from .errors import (Deadlock, KernelBug, MigsimError, TaskError, bad_value, check_int)
+from .errors import Deadlock, KernelBug, MigsimError, TaskError, bad_value, check_bool, check_int
 from .fs.ext2 import EXT2
 from .fs.listfs import LISTFS
 from .include.asm_i386 import pgtable as pg
@@ -125,7 +125,10 @@ class Kernel:
 
     def pfn_to_page(self, pfn):
         """The struct page of frame `pfn` (a kernel bug if there is none)."""
-        nid, idx = divmod(pfn, self.node_span)
+        try:                                    # kernel code calls this often: no check on the good path
+            nid, idx = divmod(pfn, self.node_span)
+        except TypeError:
+            raise bad_value("pfn", pfn, "an int (a frame number)") from None
         if not 1 <= nid <= len(self.nodes) or idx >= self.nodes[nid - 1].nr_frames:
             raise KernelBug(f"bad pfn 0x{pfn:x}", "include/asm-i386/page.h")
         return self.nodes[nid - 1].pages[idx]
@@ -158,6 +161,9 @@ class Kernel:
         the path as the current task, so the call has that process's rights.
         ``k.sys_x(...)`` runs the same path at once, as root.
         """
+        if not isinstance(name, str) or name not in uapi.ARGUMENTS or name not in self.SYMBOLS:
+            calls = sorted(n for n in uapi.ARGUMENTS if n in self.SYMBOLS)
+            raise bad_value("system call", name, f"one of {', '.join(calls)} (at {self.at})")
         gen, _root = getattr(self, name).make_gen(self, *args)
         return gen
 
@@ -365,7 +371,7 @@ class Kernel:
         `cow=True` adds copy-on-write exclusivity (a private page mapped
         writable is mapped once).
         """
-        check(self, cow=cow)
+        check(self, cow=check_bool("cow", cow))
 
     def dump(self):
         """The whole machine as deterministic text."""

@@ -287,3 +287,6 @@ def patch_diff(at, patch):
         files.setdefault(head, []).extend(hunks)
     return "".join(line for head in sorted(files, key=lambda h: h[1]) if files[head]
                    for line in (*head, *files[head]))
+
+
+__all__ = ["Text", "Where", "steps", "step", "ids", "changes", "diff", "cover", "where", "listing", "patch_diff"]

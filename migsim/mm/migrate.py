@@ -846,7 +846,8 @@ def migration_entry_wait(k, mm, address):
 
 
 # === rip-out-swap (d75a0fcd, 2.6.18): no more migration through swap ========================
-# Nothing turns migration entries back into ptes yet: migration is broken at this commit.
+# The patch deletes the swap path (and remove_from_swap with it), while the code that turns migration
+# entries back into ptes only comes with the next patch, swapless-core: migration is broken at this commit.
 
 migrate.remove("swap_page", at="rip-out-swap")
 
@@ -1200,8 +1201,8 @@ def fallback_migrate_page(k, mapping, newpage, page):
     return (yield from k.migrate_page(mapping, newpage, page))
 
 
-# The order of the file from here to the release; a name not (yet, or any longer) present
-# is skipped, so this one declaration serves every later step.
+# The order of the file from here to the release; a name absent at a step (added later, or
+# removed) is skipped, so this one declaration serves every later step.
 migrate.layout(since="file-entries", order=(
     "isolate_lru_page", "migrate_prep", "move_to_lru", "putback_lru_pages", "is_swap_pte",
     "remove_migration_pte", "remove_file_migration_ptes", "remove_anon_migration_ptes",

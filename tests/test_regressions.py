@@ -40,6 +40,16 @@ def _reclaim_into_page_referenced(k):
             return r
 
 
+def swapping(npages, first):
+    """A machine with an 8-slot swap area and a process with `npages` pages mapped, `first` written."""
+    k = migsim.Kernel(at=AT, nodes=2, frames_per_node=24, seed=2006)
+    k.sys_swapon(8)
+    p = k.spawn("p")
+    a = p.mmap(npages)
+    p.write(a, first)
+    return k, p, a
+
+
 def test_migration_while_reclaim_walks_rmap_of_an_active_page():
     # refill_inactive_zone called page_referenced on pages still on the active list,
     # holding no reference, and page_referenced re-read PageAnon after its walk. A
@@ -48,11 +58,7 @@ def test_migration_while_reclaim_walks_rmap_of_an_active_page():
     # it: "kernel BUG at mm/filemap.c! unlock_page of unlocked pfn". As in the kernel,
     # refill now isolates the pages with a reference first, and page_referenced
     # decides anon or file once.
-    k = migsim.Kernel(at=AT, nodes=2, frames_per_node=24, seed=2006)
-    k.sys_swapon(8)
-    p = k.spawn("p")
-    a = p.mmap(1)
-    p.write(a, b"hello")
+    k, p, a = swapping(1, b"hello")
     r = _reclaim_into_page_referenced(k)
     m = k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M")
     while not m.done:
@@ -89,11 +95,7 @@ def test_task_ending_with_out_of_memory_is_no_longer_in_flight():
 def test_prot_none_pages_migrate_like_any_other():
     # check_pte_range skipped PROT_NONE ptes; in 2.6.16 it takes every pte_present()
     # pte, and a PROT_NONE pte is one, so its page moves with the rest.
-    k = migsim.Kernel(at=AT, nodes=2, frames_per_node=24, seed=2006)
-    k.sys_swapon(8)
-    p = k.spawn("p")
-    a = p.mmap(2)
-    p.write(a, b"open")
+    k, p, a = swapping(2, b"open")
     p.write(a + PAGE, b"closed")
     assert p.mprotect(a + PAGE, 1, "") == 0
     assert k.sys_migrate_pages(p.pid, [0], [1]) == 0

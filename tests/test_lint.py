@@ -55,3 +55,12 @@ def test_no_file_imports_from_one_module_in_two_statements():
 
 def test_the_repeat_finder_sees_a_repeat():
     assert repeated_imports(ast.parse("from errno import EIO\nfrom . import a\nfrom errno import EPERM\n")) == ["errno"]
+
+
+def test_slow_patterns_match_by_name_and_parameters():
+    from conftest import matches
+    assert matches("tests/a.py::test_x[three]", "tests/a.py::test_x[three]")
+    assert matches("tests/a.py::test_x[new0-fork]", "tests/a.py::test_x[new0-*]")
+    assert not matches("tests/a.py::test_x[new1-fork]", "tests/a.py::test_x[new0-*]")
+    assert matches("tests/a.py::test_x[new1-fork]", "tests/a.py::test_x")
+    assert matches("tests/test_stateful.py::TestMigsim::runTest", "tests/test_stateful.py::*")

@@ -15,7 +15,7 @@ import time
 
 import migsim
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 def one_run(n, seed=2006):

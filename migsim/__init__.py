@@ -14,13 +14,15 @@
 from . import series
 from .errors import (BadPageState, Deadlock, KernelBug, MemoryCorruption, MigsimError, OutOfMemory,
                      SegmentationFault, TaskError, UnknownStep, WouldBlock)
+from .include.asm_i386.pgtable import PAGE_SIZE
 from .machine import Kernel
 from .include.linux.mempolicy import (MPOL_BIND, MPOL_DEFAULT, MPOL_INTERLEAVE, MPOL_MF_MOVE,
                                       MPOL_MF_MOVE_ALL, MPOL_MF_STRICT, MPOL_PREFERRED)
 
 __version__ = "0.1.0"
 
-__all__ = ["Kernel", "series", "KernelBug", "BadPageState", "MemoryCorruption", "Deadlock", "MigsimError",
+__all__ = ["Kernel", "series", "PAGE_SIZE",
+           "KernelBug", "BadPageState", "MemoryCorruption", "Deadlock", "MigsimError",
            "UnknownStep", "TaskError", "WouldBlock", "SegmentationFault", "OutOfMemory",
            "MPOL_DEFAULT", "MPOL_PREFERRED", "MPOL_BIND", "MPOL_INTERLEAVE",
            "MPOL_MF_STRICT", "MPOL_MF_MOVE", "MPOL_MF_MOVE_ALL"]

@@ -17,11 +17,11 @@ import textwrap
 
 from . import steps
 from .errors import KernelBug, MigsimError
+from .include.asm_i386.pgtable import PAGE_SIZE as PAGE
 from .include.linux.mm import VM_WRITE
 from .machine import Kernel
 from .views import describe_page
 
-PAGE = 4096
 WIDTH = 80
 
 
@@ -174,19 +174,22 @@ def migrate(k, p, quiet, out):
     """Run sys_migrate_pages as task M, checking after every step: (task, steps, the oops or None)."""
     print(f"\n== during: task M runs sys_migrate_pages({p.pid}, [0], [1]) ==", file=out)
     if not quiet:
-        say(out, "One line per step: where the task stopped (a scheduling point) and in which "
-                 "kernel function; below it, what that step changed.", "  ")
+        say(out, "One line per scheduling point the task stops at, and the kernel function it is "
+                 "in; below it, what the task changed when it ran on from there to the next line "
+                 "(a step runs from one point to the next).", "  ")
     t = k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M")
     n, before = 0, watched(k, p)
     while not t.done:
         n += 1
         try:
             point = t.step()
-            if not quiet:
-                print(step_line(n, t, point), file=out)
+            if not quiet:             # changed on the way here: under the line the task ran on from
                 before = report_changes(before, watched(k, p), out)
+                print(step_line(n, t, point), file=out)
             k.check()
         except KernelBug as oops:
+            if not quiet:
+                report_changes(before, watched(k, p), out)
             return t, n, oops
     return t, n, None
 

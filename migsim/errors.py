@@ -77,6 +77,13 @@ def int_range(lo=None, hi=None):
     return "an int" if hi is None else f"an int <= {hi}"
 
 
+def check_bool(what, value):
+    """Return `value` if it is True or False, else raise MigsimError (1 and "yes" are not flags here)."""
+    if not isinstance(value, bool):
+        raise bad_value(what, value, "True or False")
+    return value
+
+
 def check_int(what, value, lo=None, hi=None):
     """Return `value` if it is an int in [lo, hi] (None: no bound), else raise MigsimError."""
     if (not isinstance(value, int) or isinstance(value, bool)

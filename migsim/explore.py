@@ -170,7 +170,7 @@ def _explore_plain(scenario, at, bound, progress):
 def random_run(scenario, at, seed):
     """One run of `scenario` with a seeded random choice of task at every step: (failed, schedule)."""
     scenario = get(scenario)
-    rng = random.Random(seed)
+    rng = random.Random(check_int("seed", seed))
     k, ctx = scenario.build(at)
     start = len(k.schedule)
     try:
@@ -183,6 +183,9 @@ def random_run(scenario, at, seed):
 
 def runs_until_failure(scenario, at, seed, max_runs=1000):
     """How many seeded random runs it takes to hit a failure (None if not within max_runs)."""
+    get(scenario)
+    check_int("seed", seed)
+    check_int("max_runs", max_runs, 1)
     for n in range(1, max_runs + 1):
         failed, _ = random_run(scenario, at, seed * 100003 + n)
         if failed:
@@ -344,6 +347,7 @@ class _Dpor:
 
 def with_patch(scenario, patch):
     """`scenario` whose machines are built with `patch` ({name: function}) in place (None: itself)."""
+    scenario = get(scenario)
     if patch is None:
         return scenario
     if not isinstance(patch, dict):
@@ -383,3 +387,6 @@ def explore(scenario, at, bound=2, prune=True, limit=20000, progress=None, every
     report.elapsed_s = time.perf_counter() - dpor.t0
     counter.finish()
     return report
+
+
+__all__ = ["Report", "explore", "random_run", "runs_until_failure", "with_patch"]

@@ -12,11 +12,12 @@ import inspect
 import pkgutil
 import random
 import string
+import sys
 import types
 
 from . import kbuild, steps, uapi
 from .check import check
-from .errors import (Deadlock, KernelBug, MigsimError, TaskError, bad_value, check_int)
+from .errors import Deadlock, KernelBug, MigsimError, TaskError, bad_value, check_bool, check_int
 from .fs.ext2 import EXT2
 from .fs.listfs import LISTFS
 from .include.asm_i386 import pgtable as pg
@@ -148,7 +149,10 @@ class Kernel(metaclass=KernelClass):
 
     def pfn_to_page(self, pfn):
         """The struct page of frame `pfn` (a kernel bug if there is none)."""
-        nid, idx = divmod(pfn, self.node_span)
+        try:                                    # kernel code calls this often: no check on the good path
+            nid, idx = divmod(pfn, self.node_span)
+        except TypeError:
+            raise bad_value("pfn", pfn, "an int (a frame number)") from None
         if not 1 <= nid <= len(self.nodes) or idx >= self.nodes[nid - 1].nr_frames:
             raise KernelBug(f"bad pfn 0x{pfn:x}", "include/asm-i386/page.h")
         return self.nodes[nid - 1].pages[idx]
@@ -173,6 +177,19 @@ class Kernel(metaclass=KernelClass):
         return self.tasks_by_pid.get(pid)
 
     # --- running kernel paths -------------------------------------------------
+
+    def syscall(self, name, *args):
+        """System call `name` as a kernel path (a generator), its arguments checked first.
+
+        For a process that issues the call itself (`Process.mbind`): it runs
+        the path as the current task, so the call has that process's rights.
+        ``k.sys_x(...)`` runs the same path at once, as root.
+        """
+        if not isinstance(name, str) or name not in uapi.ARGUMENTS or name not in self.SYMBOLS:
+            calls = sorted(n for n in uapi.ARGUMENTS if n in self.SYMBOLS)
+            raise bad_value("system call", name, f"one of {', '.join(calls)} (at {self.at})")
+        gen, _root = getattr(self, name).make_gen(self, *args)
+        return gen
 
     def _run(self, gen, current):
         """Run a kernel path to completion as `current`; other tasks run only if it must wait."""
@@ -386,7 +403,7 @@ class Kernel(metaclass=KernelClass):
         `cow=True` adds copy-on-write exclusivity (a private page mapped
         writable is mapped once).
         """
-        check(self, cow=cow)
+        check(self, cow=check_bool("cow", cow))
 
     def dump(self):
         """The whole machine as deterministic text."""
@@ -491,12 +508,18 @@ def build_patched(at, patch):
 
 def _renamed(fn, name):
     """A copy of function `fn` called `name` (its code too), leaving `fn` as it was."""
-    code = fn.__code__.replace(co_name=name, co_qualname=name)
-    copy = types.FunctionType(code, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    copy = types.FunctionType(_code_named(fn.__code__, name), fn.__globals__, name, fn.__defaults__, fn.__closure__)
     copy.__kwdefaults__, copy.__doc__, copy.__module__ = fn.__kwdefaults__, fn.__doc__, fn.__module__
     copy.__dict__.update(fn.__dict__)
     copy.__wrapped__ = fn                       # inspect.getsource reads the patch's own text
     return copy
+
+
+def _code_named(code, name):
+    """`code` renamed `name`; its qualified name too where the interpreter has one (Python 3.11 on)."""
+    if sys.version_info >= (3, 11):
+        return code.replace(co_name=name, co_qualname=name)
+    return code.replace(co_name=name)
 
 
 def _never_sleeps(fn):
@@ -505,5 +528,5 @@ def _never_sleeps(fn):
     def entered(k, *args, **kwargs):
         return fn(k, *args, **kwargs)
         yield                                   # unreachable: makes this a generator
-    entered.__code__ = entered.__code__.replace(co_name=fn.__name__, co_qualname=fn.__name__)
+    entered.__code__ = _code_named(entered.__code__, fn.__name__)
     return entered

@@ -21,7 +21,7 @@ from .include.linux.rwsem import down_read, down_write, up_read, up_write
 from .include.linux.sched import TaskStruct
 from .include.asm_i386.mman import MAP_PRIVATE, MAP_SHARED
 from .include.linux.mempolicy import MPOL_BIND, MPOL_DEFAULT, MPOL_INTERLEAVE, MPOL_PREFERRED
-from .uapi import check_comm, convert, nodemask, prot_bits
+from .uapi import check_comm, nodemask, prot_bits
 
 MODES = {"default": MPOL_DEFAULT, "preferred": MPOL_PREFERRED, "bind": MPOL_BIND,
          "interleave": MPOL_INTERLEAVE}
@@ -207,8 +207,7 @@ class Process(TaskStruct):
         """Change the protection of `npages` pages at `addr` ("r", "rw", ""...): 0 or -errno."""
         self._alive()
         check_int("npages", npages, 0, 1 << 20)
-        args, _ = _convert(self.k, "sys_mprotect", addr, npages * pg.PAGE_SIZE, prot)
-        return self.k.SYMBOLS["sys_mprotect"].obj(self.k, *args)
+        return self.k.syscall("sys_mprotect", addr, npages * pg.PAGE_SIZE, prot)
 
     @user_call
     def mbind(self, addr, npages, mode, nodes=(), flags=0):
@@ -219,15 +218,13 @@ class Process(TaskStruct):
                 raise bad_value("mode", mode, f"one of {sorted(MODES)}")
             mode = MODES[mode]
         check_int("npages", npages, 0, 1 << 20)
-        args, _ = _convert(self.k, "sys_mbind", addr, npages * pg.PAGE_SIZE, mode, nodes, flags)
-        return self.k.SYMBOLS["sys_mbind"].obj(self.k, *args)
+        return self.k.syscall("sys_mbind", addr, npages * pg.PAGE_SIZE, mode, nodes, flags)
 
     @user_call
     def migrate_pages(self, pid, old_nodes, new_nodes):
         """sys_migrate_pages issued by this process (so with its rights): pages not moved, or -errno."""
         self._alive()
-        args, _ = _convert(self.k, "sys_migrate_pages", pid, old_nodes, new_nodes)
-        return self.k.SYMBOLS["sys_migrate_pages"].obj(self.k, *args)
+        return self.k.syscall("sys_migrate_pages", pid, old_nodes, new_nodes)
 
     @user_call
     def move_pages(self, pid, pages, nodes, status, flags=0):
@@ -236,8 +233,7 @@ class Process(TaskStruct):
         if "sys_move_pages" not in self.k.SYMBOLS:
             raise MigsimError(f"sys_move_pages does not exist at {self.k.at}: it arrives with move-pages "
                               f"(expected a kernel at move-pages or later)")
-        args, _ = _convert(self.k, "sys_move_pages", pid, pages, nodes, status, flags)
-        return self.k.SYMBOLS["sys_move_pages"].obj(self.k, *args)
+        return self.k.syscall("sys_move_pages", pid, pages, nodes, status, flags)
 
     @user_call
     def fork(self, comm=None):
@@ -271,10 +267,6 @@ class Process(TaskStruct):
         yield from self.k.do_exit(self, code)
         self.shadow.clear()
         return 0
-
-
-def _convert(k, name, *args):
-    return convert(k, name, args, {})
 
 
 __all__ = ["Process", "nodemask"]

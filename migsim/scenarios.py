@@ -13,11 +13,10 @@ invariants after every scheduling point, and reports what broke.
 import re
 from dataclasses import dataclass, field
 
-from .errors import MigsimError
-from .machine import Kernel
 from . import sched, steps
-
-PAGE = 4096
+from .errors import MigsimError, bad_value, check_bool
+from .include.asm_i386.pgtable import PAGE_SIZE as PAGE
+from .machine import Kernel
 
 
 @dataclass(frozen=True)
@@ -56,6 +55,9 @@ class Scenario:
 
 def shows_bug(scenario, outcome):
     """Did this run fail the way the scenario's bug fails (not some other way)?"""
+    scenario = get(scenario)
+    if not isinstance(outcome, Outcome):
+        raise bad_value("outcome", outcome, "the Outcome of scenarios.run")
     return outcome.failed and re.search(get(scenario).signature, outcome.error) is not None
 
 
@@ -252,6 +254,7 @@ def run(scenario, at, schedule="", check_every_step=True, patch=None):
     ({name: function}) runs it on a kernel with those functions in place (a grader's).
     """
     scenario = get(scenario)
+    check_bool("check_every_step", check_every_step)
     sched.parse(schedule)                    # a malformed schedule is a mistake, before any build
     k, ctx = scenario.build(at, patch=patch)
     start = len(k.schedule)
@@ -265,3 +268,7 @@ def run(scenario, at, schedule="", check_every_step=True, patch=None):
     except sched.FAILURES as e:
         return Outcome(scenario.name, at, sched.compress(k.schedule[start:]), True, str(e), k)
     return Outcome(scenario.name, at, sched.compress(k.schedule[start:]), False, "", k)
+
+
+__all__ = ["Scenario", "Outcome", "FORK_RACE", "FORK_RACE_QUIET", "COW_FORK", "SWAPON_OVERFLOW", "DIRTY_FALLBACK",
+           "ALL", "get", "run", "shows_bug"]

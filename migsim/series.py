@@ -13,37 +13,13 @@ highlighted code block in Jupyter.
 import difflib
 import inspect
 import pathlib
-import re
 import textwrap
 from dataclasses import dataclass
 
 from . import kbuild, machine  # noqa: F401  (machine imports every kernel module: the registry is complete)
 from .errors import MigsimError
 from .steps import IDS, INDEX, RC1_MERGE, STEPS
-
-
-class Text(str):
-    """A str that displays as text: its repr is the text itself, and Jupyter shows a code block.
-
-    It compares equal to the plain string; `lang` names the highlighting
-    ("diff", "python") of the fenced Markdown block that Jupyter renders.
-    """
-
-    def __new__(cls, text, lang=""):
-        self = super().__new__(cls, text)
-        self.lang = lang
-        return self
-
-    def __repr__(self):
-        return str(self)
-
-    def _repr_pretty_(self, p, cycle):
-        p.text(str(self))
-
-    def _repr_markdown_(self):
-        runs = [len(m) for m in re.findall(r"`+", self)]
-        fence = "`" * max(3, max(runs, default=0) + 1)    # longer than any run of backticks inside
-        return f"{fence}{self.lang}\n{self.rstrip(chr(10))}\n{fence}\n"
+from .text import Text
 
 
 def steps():
@@ -311,3 +287,6 @@ def patch_diff(at, patch):
         files.setdefault(head, []).extend(hunks)
     return "".join(line for head in sorted(files, key=lambda h: h[1]) if files[head]
                    for line in (*head, *files[head]))
+
+
+__all__ = ["Text", "Where", "steps", "step", "ids", "changes", "diff", "cover", "where", "listing", "patch_diff"]

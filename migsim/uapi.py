@@ -33,13 +33,17 @@ def nodemask(k, what, nodes):
     return frozenset(nodes)
 
 
-def sys_migrate_pages(k, pid, old_nodes, new_nodes):
+def migrate_pages_args(k, pid, old_nodes, new_nodes):
+    """sys_migrate_pages(pid, old_nodes, new_nodes)'s arguments, checked: node lists become node masks."""
     check_int("pid", pid, 0, None)
     return (pid, nodemask(k, "old_nodes", old_nodes), nodemask(k, "new_nodes", new_nodes)), {}
 
 
-def sys_move_pages(k, pid, pages, nodes, status, flags=0):
-    """pages: addresses; nodes: None or one int per page; status: None (NULL) or a list to fill."""
+def move_pages_args(k, pid, pages, nodes, status, flags=0):
+    """sys_move_pages' arguments, checked.
+
+    pages: addresses; nodes: None or one int per page; status: None (NULL) or a list to fill.
+    """
     check_int("pid", pid, 0, None)
     if isinstance(pages, (str, bytes)) or not hasattr(pages, "__iter__"):
         raise bad_value("pages", pages, "a list of addresses")
@@ -60,13 +64,15 @@ def sys_move_pages(k, pid, pages, nodes, status, flags=0):
     return (pid, pages, nodes, status, flags), {}
 
 
-def sys_swapon(k, nr_slots, prio=-1):
+def swapon_args(k, nr_slots, prio=-1):
+    """sys_swapon(nr_slots, prio)'s arguments, checked."""
     check_int("nr_slots (swap area size in pages)", nr_slots, 1, (1 << 24) - 2)
     check_int("prio", prio, -1, 32767)
     return (nr_slots, prio), {}
 
 
-def sys_mbind(k, start, length, mode, nodes, flags=0):
+def mbind_args(k, start, length, mode, nodes, flags=0):
+    """sys_mbind(start, len, mode, nodes, flags)'s arguments, checked: `nodes` becomes a node mask (empty for none)."""
     check_int("start", start, 0, 0xFFFFFFFF)
     check_int("len", length, 0, 0xFFFFFFFF)
     check_int("mode", mode, 0, 3)
@@ -81,7 +87,8 @@ def sys_mbind(k, start, length, mode, nodes, flags=0):
     return (start, length, mode, mask, flags), {}
 
 
-def sys_mprotect(k, start, length, prot):
+def mprotect_args(k, start, length, prot):
+    """sys_mprotect(start, len, prot)'s arguments, checked: `prot` becomes PROT_* bits."""
     check_int("start", start, 0, 0xFFFFFFFF)
     check_int("len", length, 0, 0xFFFFFFFF)
     return (start, length, prot_bits(prot)), {}
@@ -96,20 +103,22 @@ def prot_bits(prot):
     return check_int("prot", prot, 0, 7)
 
 
-def sys_init_module(k, mod):
+def init_module_args(k, mod):
+    """sys_init_module(mod)'s argument, checked."""
     if not isinstance(mod, Module):
         raise bad_value("module", mod, "a migsim.kernel.module.Module")
     return (mod,), {}
 
 
-VALIDATORS = {"sys_init_module": sys_init_module,
-              "sys_migrate_pages": sys_migrate_pages, "sys_move_pages": sys_move_pages, "sys_swapon": sys_swapon,
-              "sys_mbind": sys_mbind, "sys_mprotect": sys_mprotect}
+ARGUMENTS = {   # system call -> the function that checks and converts its arguments
+    "sys_init_module": init_module_args, "sys_migrate_pages": migrate_pages_args,
+    "sys_move_pages": move_pages_args, "sys_swapon": swapon_args, "sys_mbind": mbind_args,
+    "sys_mprotect": mprotect_args}
 
 
 def convert(k, name, args, kwargs):
     """(args, kwargs) for kernel syscall `name`, or MigsimError."""
-    check = VALIDATORS.get(name)
+    check = ARGUMENTS.get(name)
     if check is None:
         return args, kwargs
     try:

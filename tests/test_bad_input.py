@@ -22,7 +22,7 @@ import pytest
 import migsim
 from migsim import MigsimError, SegmentationFault, TaskError, UnknownStep, draw, explore, scenarios, widgets
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 TASK_SIZE = 0xC0000000          # i386 with the 3G/1G split
 
 

@@ -11,7 +11,7 @@ import pytest
 
 import migsim
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 def dirty_only_in_pte(at):

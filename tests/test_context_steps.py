@@ -5,10 +5,10 @@ import inspect
 import pytest
 
 import migsim
-from migsim import kbuild, machine
+from migsim import machine
 from migsim.include.linux.rmap import SWAP_AGAIN
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 @pytest.mark.parametrize("at, changed", [

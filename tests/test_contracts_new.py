@@ -11,10 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from contracts import Row, ch05_entries, ch06_core
+from contracts import ch05_entries, ch06_core
 from migsim import series, steps
 from migsim.errors import MigsimError
-from migsim.grading import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,7 +79,8 @@ def before_the_exercises(chapter):
     cells = nbformat.read(ROOT / "notebooks" / f"{chapter}.ipynb", as_version=4).cells
     for i, c in enumerate(cells):
         if c.cell_type == "markdown" and "\n## " in "\n" + c.source:
-            heads = [n for n, line in enumerate(c.source.splitlines()) if line.startswith("## ") and "Exercises" in line]
+            heads = [n for n, line in enumerate(c.source.splitlines())
+                     if line.startswith("## ") and "Exercises" in line]
             if heads:
                 return cells[:i] + [{"source": "\n".join(c.source.splitlines()[:heads[0]])}]
     raise AssertionError(f"{chapter} has no Exercises section")

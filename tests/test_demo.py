@@ -48,6 +48,22 @@ def test_step_lines_are_numbered_one_by_one_up_to_the_step_count(at):
     assert re.search(rf"^ *{total}  sys_migrate_pages returns 0$", text, re.M)   # the last step is the return
 
 
+@pytest.mark.parametrize("at", ["v2.6.16", "swapless-core"])
+def test_each_change_is_printed_under_the_point_the_task_ran_on_from(at):
+    # A step runs from one scheduling point to the next: a pte changes after its pte lock is taken, so
+    # its line comes under that spin_lock, never under a point whose code does not touch ptes.
+    _, text = demo("--at", at, "--pages", "2")
+    lines = section(text, "during").splitlines()
+    above = {}
+    for i, line in enumerate(lines):
+        if line.strip().startswith("pte "):
+            point = next(lines[j] for j in range(i - 1, -1, -1) if STEP_LINE.match(lines[j]))
+            above.setdefault(line.split(":")[0].strip(), []).append(point)
+    assert above, "no pte change was printed"
+    for pte, points in above.items():
+        assert all("page_table_lock" in point for point in points), (pte, points)
+
+
 @pytest.mark.parametrize("at", ["v2.6.16", "migration-entries", "rip-out-swap", "swapless-core", "swapon-fix"])
 def test_demo_fits_80_columns(at):
     _, text = demo("--at", at, "--pages", "12")

@@ -1,14 +1,5 @@
 """migsim.draw: what the pictures show (frames, colours, labels, arrows), not just that they run."""
 
-import os
-
-os.environ.setdefault("MPLBACKEND", "Agg")
-
-
-import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
 import pytest
 from matplotlib.colors import to_rgba
@@ -16,14 +7,7 @@ from matplotlib.text import Annotation
 
 import migsim
 from migsim import draw
-
-PAGE = 4096
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+from helpers import PAGE, texts, written_pages
 
 
 def machine(nodes=2, frames=32):
@@ -31,11 +15,7 @@ def machine(nodes=2, frames=32):
 
 
 def gcc_with_pages(k, n=2):
-    p = k.spawn("gcc")
-    a = p.mmap(4)
-    for i in range(n):
-        p.write(a + i * PAGE, b"page %d" % i)
-    return p, a
+    return written_pages(k, n, mapped=4)
 
 
 def frames(ax):
@@ -53,10 +33,6 @@ def colour_of(ax, k, pfn):
 
 def arrows(ax):
     return [t for t in ax.texts if isinstance(t, Annotation) and t.arrow_patch is not None]
-
-
-def texts(ax):
-    return [t.get_text() for t in ax.texts]
 
 
 def inside(point, patch):
@@ -195,7 +171,7 @@ def test_draw_never_calls_show(monkeypatch):
 # --- draw_page_table --------------------------------------------------------------------
 
 def present_ptes(k, p):
-    return [addr for addr, v in draw._ptes(k, p) if v.present]
+    return [addr for vma in p.mm.mmap for addr in range(vma.vm_start, vma.vm_end, PAGE) if k.pte(p, addr).present]
 
 
 def test_one_arrow_per_present_pte():
@@ -211,6 +187,7 @@ def test_arrow_ends_at_the_frame_the_pte_maps():
     p, a = gcc_with_pages(k, 2)
     ax = draw.draw_page_table(k, p)
     rects = frames(ax)
+    assert sorted(arrow.get_gid() for arrow in arrows(ax)) == [f"pte:{a:08x}", f"pte:{a + PAGE:08x}"]
     for arrow in arrows(ax):
         addr = int(arrow.get_gid().split(":")[1], 16)
         pfn = k.pte(p, addr).pfn

@@ -1,13 +1,5 @@
 """migsim.draw, continued: the rmap list, the schedule timeline, and the live machine picture."""
 
-import os
-
-os.environ.setdefault("MPLBACKEND", "Agg")
-
-import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
 import pytest
 from matplotlib.colors import to_rgba
@@ -16,14 +8,7 @@ from matplotlib.text import Annotation
 import migsim
 from migsim import draw, scenarios
 from migsim.sched import expand
-
-PAGE = 4096
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+from helpers import texts
 
 
 def family(at):
@@ -47,10 +32,6 @@ def vma_boxes(ax):
 
 def box_pids(ax):
     return [int(p.get_gid().split(":")[2]) for p in vma_boxes(ax)]
-
-
-def texts(ax):
-    return [t.get_text() for t in ax.texts]
 
 
 # --- draw_rmap ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from migsim.include.linux.mm import page_mapcount, vma_address
 from migsim.include.linux.page_flags import TestSetPageLocked
 from migsim.include.linux.rmap import SWAP_SUCCESS
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 STEPS = ["v2.6.16", "dirty-fallback", "swapless-core", migsim.series.ids()[-1]]
 FS = ["ext2", "listfs"]
 

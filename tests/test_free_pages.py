@@ -50,7 +50,8 @@ def test_unmap_and_move_itself_releases_the_new_page_of_a_permanent_failure():
     k, p, a = one_page("unmap-and-move")
     k.find_vma(p.mm, a).vm_flags |= VM_LOCKED
     page = k.page(p, a)
-    pages, to = isolated(k, page), new_private_list("to")
+    isolated(k, page)
+    to = new_private_list("to")
     newpage = k.alloc_pages_node(1)
     list_add_tail(newpage, to)
     rc = call(k, k.unmap_and_move, newpage, page, 0)
@@ -61,7 +62,7 @@ def test_unmap_and_move_itself_releases_the_new_page_of_a_permanent_failure():
 def test_unmap_and_move_makes_the_freed_under_us_test_itself():
     k, p, a = one_page("unmap-and-move")
     page = k.page(p, a)
-    pages = isolated(k, page)
+    isolated(k, page)
     p.munmap(a, 1)                             # the owner lets go: only our isolation reference is left
     assert page._count == 1
     newpage = k.alloc_pages_node(1)

@@ -7,7 +7,6 @@ places a grade can run are tried: the child process (Linux, macOS) and this
 process with the guard alone (as in Pyodide, `sandbox.ISOLATE = False`).
 """
 
-import os
 import signal
 import sys
 import time

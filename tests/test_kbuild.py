@@ -32,11 +32,11 @@ def parents(tree):
 
 
 def test_every_kernel_function_takes_the_kernel_first():
-    for name, versions in kbuild.REGISTRY.items():
-        for v in versions:
-            if v.kind in ("function", "syscall"):
-                first = next(iter(inspect.signature(v.obj).parameters))
-                assert first == "k", f"{name} in {v.kfile}: first parameter is {first!r}, not k"
+    functions = [v for versions in kbuild.REGISTRY.values() for v in versions if v.kind in ("function", "syscall")]
+    assert len(functions) > 100                       # the registry is loaded: the loop checks something
+    for v in functions:
+        first = next(iter(inspect.signature(v.obj).parameters))
+        assert first == "k", f"{v.name} in {v.kfile}: first parameter is {first!r}, not k"
 
 
 def test_no_kernel_function_is_called_by_its_bare_name():

@@ -11,7 +11,7 @@ import pytest
 import migsim
 from migsim.include.linux import mm as mm_h
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 EFAULT = 14
 
 

@@ -2,17 +2,15 @@
 
 import migsim
 from migsim import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL
+from helpers import written_pages
 
 AT = "v2.6.16"
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 def machine(pages=6, frames=32):
     k = migsim.Kernel(at=AT, nodes=2, frames_per_node=frames, seed=7)
-    p = k.spawn("gcc", node=0)
-    a = p.mmap(pages)
-    for i in range(pages):
-        p.write(a + i * PAGE, f"anon page {i}".encode())
+    p, a = written_pages(k, pages, b"anon page %d", node=0)
     return k, p, a
 
 

@@ -12,8 +12,9 @@ import pytest
 
 import migsim
 from migsim.include.linux.page_flags import ClearPageLocked, ClearPageLRU, PageLocked, SetPageLocked, SetPageLRU
+from helpers import written_pages
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 EPERM, ENOENT, ESRCH, EFAULT, EACCES, EINVAL, ENODEV, E2BIG = 1, 2, 3, 14, 13, 22, 19, 7
 MOVE, MOVE_ALL = migsim.MPOL_MF_MOVE, migsim.MPOL_MF_MOVE_ALL
 UNSET = "unset"
@@ -177,10 +178,7 @@ def test_bad_python_arguments_are_migsim_errors_and_change_nothing(args, match):
 def writers_and_a_mover(seed):
     """Parent and child write their pages and a shared file while root moves all of them, back and forth."""
     k = migsim.Kernel(at="v2.6.18", nodes=2, frames_per_node=32, seed=seed)
-    p = k.spawn("writer")
-    a = p.mmap(4)
-    for i in range(4):
-        p.write(a + i * PAGE, b"before %d" % i)
+    p, a = written_pages(k, 4, b"before %d", comm="writer")
     f = k.create_file("shared", 2, fs="ext2")
     q = p.mmap(2, file=f, shared=True)
     p.write(q, b"file before")

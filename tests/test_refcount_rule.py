@@ -50,22 +50,21 @@ def anon_in_swap_cache(k):
     return page, newpage
 
 
-def page_cache(k):
-    f = k.create_file("log", 1, fs="listfs")
+def file_page(k, fs):
+    """A page-cache page of a file on `fs`, read through a private map, and its isolated target."""
     p = k.spawn("reader")
-    q = p.mmap(1, file=f, shared=False)
+    q = p.mmap(1, file=k.create_file(f"on-{fs}", 1, fs=fs), shared=False)
     p.read(q, 1)
     page = k.page(p, q)
     return page, isolated(k, page)
+
+
+def page_cache(k):
+    return file_page(k, "listfs")
 
 
 def page_cache_with_buffers(k):
-    f = k.create_file("notes", 1, fs="ext2")
-    p = k.spawn("reader")
-    q = p.mmap(1, file=f, shared=False)
-    p.read(q, 1)
-    page = k.page(p, q)
-    return page, isolated(k, page)
+    return file_page(k, "ext2")
 
 
 def kernel(at):

@@ -4,9 +4,10 @@ Each test names the symptom Hypothesis found and checks that it is gone.
 """
 
 import migsim
+from helpers import step_until, written_pages
 
 AT = "v2.6.16"
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 def test_prot_none_pte_still_maps_its_page():
@@ -39,6 +40,16 @@ def _reclaim_into_page_referenced(k):
             return r
 
 
+def swapping(npages, first):
+    """A machine with an 8-slot swap area and a process with `npages` pages mapped, `first` written."""
+    k = migsim.Kernel(at=AT, nodes=2, frames_per_node=24, seed=2006)
+    k.sys_swapon(8)
+    p = k.spawn("p")
+    a = p.mmap(npages)
+    p.write(a, first)
+    return k, p, a
+
+
 def test_migration_while_reclaim_walks_rmap_of_an_active_page():
     # refill_inactive_zone called page_referenced on pages still on the active list,
     # holding no reference, and page_referenced re-read PageAnon after its walk. A
@@ -47,11 +58,7 @@ def test_migration_while_reclaim_walks_rmap_of_an_active_page():
     # it: "kernel BUG at mm/filemap.c! unlock_page of unlocked pfn". As in the kernel,
     # refill now isolates the pages with a reference first, and page_referenced
     # decides anon or file once.
-    k = migsim.Kernel(at=AT, nodes=2, frames_per_node=24, seed=2006)
-    k.sys_swapon(8)
-    p = k.spawn("p")
-    a = p.mmap(1)
-    p.write(a, b"hello")
+    k, p, a = swapping(1, b"hello")
     r = _reclaim_into_page_referenced(k)
     m = k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M")
     while not m.done:
@@ -88,11 +95,7 @@ def test_task_ending_with_out_of_memory_is_no_longer_in_flight():
 def test_prot_none_pages_migrate_like_any_other():
     # check_pte_range skipped PROT_NONE ptes; in 2.6.16 it takes every pte_present()
     # pte, and a PROT_NONE pte is one, so its page moves with the rest.
-    k = migsim.Kernel(at=AT, nodes=2, frames_per_node=24, seed=2006)
-    k.sys_swapon(8)
-    p = k.spawn("p")
-    a = p.mmap(2)
-    p.write(a, b"open")
+    k, p, a = swapping(2, b"open")
     p.write(a + PAGE, b"closed")
     assert p.mprotect(a + PAGE, 1, "") == 0
     assert k.sys_migrate_pages(p.pid, [0], [1]) == 0
@@ -103,15 +106,6 @@ def test_prot_none_pages_migrate_like_any_other():
     assert p.read(a + PAGE, 6) == b"closed"
     assert k.page(p, a + PAGE).node == 1
     k.check()
-
-
-def _step_until(task, function, point):
-    """Step `task` until it stops at a point called `point...` inside `function`."""
-    while True:
-        p = task.step()
-        assert not task.done, f"{task} finished before reaching {point} in {function}"
-        if task.where()[0] == function and p.name.startswith(point):
-            return
 
 
 def test_split_vma_is_atomic_for_rmap_walks():
@@ -130,10 +124,10 @@ def test_split_vma_is_atomic_for_rmap_walks():
     x.write(a + PAGE, b"second")
     y = x.fork()
     m = k.start(k.sys_migrate_pages, y.pid, [0], [1], label="M")     # MOVE_ALL: shared pages too
-    _step_until(m, "remove_from_swap", "spin_lock")
+    step_until(m, "remove_from_swap", "spin_lock")
     k.check()
     t = k.start(x.mprotect, a + PAGE, 1, "r", label="P")
-    _step_until(t, "split_vma", "spin_lock")
+    step_until(t, "split_vma", "spin_lock")
     k.check()
     for task in (m, t):
         while not task.done:
@@ -151,10 +145,7 @@ def test_check_during_munmap_in_flight():
     # range only when munmap returns. It now tolerates exactly the range of a
     # do_munmap still in flight, and nothing else.
     k = migsim.Kernel(at=AT, nodes=2, frames_per_node=24, seed=2006)
-    p = k.spawn("p")
-    a = p.mmap(3)
-    for i in range(3):
-        p.write(a + i * PAGE, b"page %d" % i)
+    p, a = written_pages(k, 3, comm="p")
     t = k.start(p.munmap, a + PAGE, 1, label="U")
     while not t.done:
         t.step()

@@ -3,16 +3,14 @@
 import pytest
 
 import migsim
+from helpers import written_pages
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 def machine():
     k = migsim.Kernel(at="v2.6.16", nodes=2, frames_per_node=24, seed=3)
-    p = k.spawn("gcc")
-    a = p.mmap(3)
-    for i in range(3):
-        p.write(a + i * PAGE, b"data %d" % i)
+    p, a = written_pages(k, 3, b"data %d")
     k.sys_swapon(16)
     return k, p, a
 

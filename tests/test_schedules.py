@@ -4,6 +4,7 @@ import pytest
 
 import migsim
 from migsim import errors, explore, scenarios, sched, widgets
+from migsim.widgets import recording
 
 # Bug B's interleaving said by its points: M migrates up to the walk that restores the last
 # page's ptes; F forks up to the copy of that page's pte (holding both page table locks);
@@ -68,7 +69,7 @@ def test_a_bare_label_in_a_point_schedule_runs_the_task_as_far_as_it_goes():
 # --- one list of failures, one verdict --------------------------------------------------------
 
 def test_there_is_one_list_of_failures_and_it_counts_out_of_memory():
-    assert widgets.FAILURES is sched.FAILURES
+    assert recording.FAILURES is sched.FAILURES             # the widgets use the one list
     assert set(sched.FAILURES) == {errors.KernelBug, errors.SegmentationFault, errors.OutOfMemory}
 
 

@@ -5,8 +5,9 @@ import pytest
 import migsim
 from migsim import kbuild
 from migsim.kernel.module import Module
+from helpers import written_pages
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 STEPS_1_9 = ["reorg", "unexport-swap-page", "dirty-fallback", "group-functions", "remove-definitions",
              "drop-nr-refs", "extract-unmap", "pass-mapping", "fallback-function"]
 
@@ -14,10 +15,7 @@ STEPS_1_9 = ["reorg", "unexport-swap-page", "dirty-fallback", "group-functions",
 def workload(at, trace=False):
     """A fixed workload with anon, ext2 and listfs pages, a fork and a migration; (k, stacks)."""
     k = migsim.Kernel(at=at, nodes=2, frames_per_node=24, seed=11)
-    p = k.spawn("gcc")
-    a = p.mmap(4)
-    for i in range(4):
-        p.write(a + i * PAGE, b"anon %d" % i)
+    p, a = written_pages(k, 4, b"anon %d")
     f = k.create_file("notes", 2, fs="ext2")
     q = p.mmap(2, file=f, shared=True)
     p.write(q, b"ext2 data")

@@ -29,8 +29,7 @@ from errno import EAGAIN, EBUSY, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM, EPERM, 
 
 import hypothesis.strategies as st
 import pytest
-from hypothesis import HealthCheck, Phase, settings
-from hypothesis import event as _event
+from hypothesis import HealthCheck, Phase, settings, event as _event
 from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -38,7 +37,7 @@ import migsim
 from migsim import scenarios
 from migsim.include.linux.swap import stale_slot
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 ZERO = bytes(PAGE)
 STEP = "v2.6.16"
 MAX_PROCS = 6
@@ -664,14 +663,6 @@ class MigsimMachine(RuleBasedStateMachine):
             self.check()
             self.migrated = False             # bug A is only ever excused in a migration's rule
             self.forking = None
-
-
-def _step_until(task, function, point):
-    while True:
-        p = task.step()
-        assert not task.done, f"{task} finished before reaching {point} in {function}"
-        if task.where()[0] == function and p.name.startswith(point):
-            return
 
 
 def test_the_2616_fork_race_is_real_and_recognised():

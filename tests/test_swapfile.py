@@ -3,12 +3,13 @@
 import pytest
 
 import migsim
-from migsim import kbuild, machine
+from migsim import machine
 from migsim.include.linux import swap
 from migsim.include.linux.page_flags import PageSwapCache, SetPageLocked
 from migsim.include.linux.swapops import swp_offset
+from helpers import written_pages
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 def test_swap_area_flags_are_the_kernels():
@@ -42,10 +43,7 @@ def test_a_new_swap_area_is_not_zero_filled(seed):
 def test_a_written_slot_reads_back_what_was_written():
     k = migsim.Kernel(at="v2.6.16", nodes=1, frames_per_node=8)
     k.sys_swapon(16)
-    p = k.spawn("gcc")
-    a = p.mmap(6)
-    for i in range(6):
-        p.write(a + i * PAGE, b"mine %d" % i)
+    p, a = written_pages(k, 6, b"mine %d")
     k.reclaim(8)
     out = [k.pte(p, a + i * PAGE) for i in range(6)]
     assert any(pte.swap for pte in out)

@@ -8,8 +8,9 @@ import migsim
 from migsim import explore, scenarios
 from migsim.include.linux.page_flags import SetPageLocked
 from migsim.include.linux.swapops import swp_entry, swp_entry_to_pte
+from helpers import written_pages
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 LATER = ["migration-entries", "rip-out-swap", "swapless-core", "fork-race-fix", "cow-fix", "swapon-fix"]
 
 
@@ -44,10 +45,7 @@ def test_before_the_series_swap_types_30_and_31_are_ordinary():
 @pytest.mark.parametrize("at", ["swapless-core", "fork-race-fix", "cow-fix", "swapon-fix"])
 def test_anonymous_pages_migrate_without_any_swap(at):
     k = migsim.Kernel(at=at, nodes=2, frames_per_node=16, seed=5)
-    p = k.spawn("gcc")
-    a = p.mmap(3)
-    for i in range(3):
-        p.write(a + i * PAGE, b"no swap %d" % i)
+    p, a = written_pages(k, 3, b"no swap %d")
     c = p.fork()
     t = k.start(k.sys_migrate_pages, p.pid, [0], [1])
     kinds = set()

@@ -7,8 +7,9 @@ import pytest
 import migsim
 from migsim import kbuild
 from migsim.include.linux.mm import VM_LOCKED
+from helpers import written_pages
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 NEW = ["no-rss", "file-entries", "unmap-and-move", "free-pages", "new-page-t", "move-pages",
        "vma-migrate", "mlock-migrate", "v2.6.18"]
 EPERM, EIO, ENOMEM = 1, 5, 12
@@ -17,10 +18,7 @@ EPERM, EIO, ENOMEM = 1, 5, 12
 def family(at, nodes=2, frames=24):
     """A process with 3 written anonymous pages, a written shared ext2 page and a listfs page, and a child."""
     k = migsim.Kernel(at=at, nodes=nodes, frames_per_node=frames, seed=18)
-    p = k.spawn("gcc")
-    a = p.mmap(3)
-    for i in range(3):
-        p.write(a + i * PAGE, b"anon %d" % i)
+    p, a = written_pages(k, 3, b"anon %d")
     q = p.mmap(1, file=k.create_file("notes", 1, fs="ext2"), shared=True)
     p.write(q, b"ext2")
     r = p.mmap(1, file=k.create_file("log", 1, fs="listfs"), shared=True)
@@ -158,10 +156,7 @@ def test_the_signature_of_migrate_pages_over_the_last_steps():
 @pytest.mark.parametrize("at, nodes", [("free-pages", [2, 1, 2, 1]), ("new-page-t", [1, 2, 1, 2])])
 def test_mbind_interleave_places_each_page_by_its_own_address_from_new_page_t(at, nodes):
     k = migsim.Kernel(at=at, nodes=3, frames_per_node=16, seed=1)
-    p = k.spawn("gcc")
-    a = p.mmap(4)
-    for i in range(4):
-        p.write(a + i * PAGE, b"x%d" % i)
+    p, a = written_pages(k, 4, b"x%d")
     assert p.mbind(a, 4, "interleave", [1, 2], migsim.MPOL_MF_MOVE) == 0
     assert [k.page(p, a + i * PAGE).node for i in range(4)] == nodes   # before: batch order, reversed
     k.check()
@@ -170,10 +165,7 @@ def test_mbind_interleave_places_each_page_by_its_own_address_from_new_page_t(at
 def crowded(at, hog_pages):
     """Two nodes of 4 frames: gcc's 4 pages on node 0, a hog on node 1."""
     k = migsim.Kernel(at=at, nodes=2, frames_per_node=4, seed=1)
-    p = k.spawn("gcc")
-    a = p.mmap(4)
-    for i in range(4):
-        p.write(a + i * PAGE, b"x%d" % i)
+    p, a = written_pages(k, 4, b"x%d")
     q = k.spawn("hog", node=1)
     b = q.mmap(hog_pages)
     for i in range(hog_pages):

@@ -19,11 +19,20 @@ options go in the MyST cell header (`:tags: [...]`, or a YAML block with
 from each cell's content, the metadata is fixed, no timing or widget state is
 stored (a widget's output keeps only its text), and streams are coalesced.
 Kernels run with this checkout first on PYTHONPATH, in the notebook's folder.
+
+The pair survives an edit on either side. A cell's id is the hash of the
+text it was built from, so a built notebook edited in JupyterLab shows which
+cells changed; if its source `.md` is still the one it was built from (the
+same cells), the build first writes the notebook's cells back into the
+`.md` (`sync_back`), then builds from it. If both were edited, the build
+stops and names both files, so that neither edit is lost; `--check` reports
+an edited notebook as stale.
 """
 
 import argparse
 import hashlib
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -68,6 +77,52 @@ def cell_id(cell, seen):
     digest = hashlib.sha1(f"{cell.cell_type}\0{cell.source}".encode()).hexdigest()[:12]
     seen[digest] = seen.get(digest, 0) + 1
     return digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
+
+
+BUILT_ID = re.compile(r"[0-9a-f]{12}(-[0-9]+)?")   # cell_id's shape (JupyterLab's new cells get uuids)
+TRANSIENT = ("collapsed", "scrolled", "jupyter", "execution", "trusted", "editable")   # the front end's, not ours
+
+
+def edited(nb):
+    """Whether built notebook `nb` was edited since its build: a cell whose id is not its text's hash."""
+    seen = {}
+    return any(cell.get("id") != cell_id(cell, seen) for cell in nb.cells)
+
+
+def sync_back(md, check=False):
+    """Write the cells of `md`'s built notebook into `md` if the notebook was edited and `md` was not.
+
+    Returns True if it wrote (with `check`, if it would write). Stops the
+    build (SystemExit) if both the notebook and `md` changed since the build.
+    """
+    built = md.with_suffix(".ipynb")
+    if not built.exists():
+        return False
+    nb = nbformat.read(built, as_version=4)
+    if not edited(nb):
+        return False
+    source_ids = [cell.id for cell in read_source(md).cells]
+    built_from = [cell.id for cell in nb.cells if BUILT_ID.fullmatch(cell.get("id", ""))]
+    if built_from != source_ids:
+        raise SystemExit(f"{built} was edited, and so was {md} since that build (or cells were deleted in "
+                         f"the notebook): merge the notebook's edits into the .md by hand, then build")
+    if check:
+        return True
+    text = md.read_text(encoding="utf-8")
+    paired = jupytext.read(md, fmt="md:myst")
+    paired.cells = []
+    for cell in nb.cells:
+        meta = {k: v for k, v in cell.metadata.items() if k not in TRANSIENT}
+        make = nbformat.v4.new_code_cell if cell.cell_type == "code" else (
+            nbformat.v4.new_markdown_cell if cell.cell_type == "markdown" else nbformat.v4.new_raw_cell)
+        paired.cells.append(make(cell.source, metadata=meta))
+    body = jupytext.writes(paired, fmt="md:myst")
+    header = re.match(r"---\n.*?\n---\n", text, re.S)          # the source's own front matter, kept as written
+    new_header = re.match(r"---\n.*?\n---\n", body, re.S)
+    if header and new_header:
+        body = header.group(0) + body[new_header.end():]
+    md.write_text(body, encoding="utf-8")
+    return True
 
 
 def badge_step(nb):
@@ -195,6 +250,11 @@ def main(argv=None):
     stale = []
     for md in sources(ROOT, args.chapters):
         print(f"{md.relative_to(ROOT)}", flush=True)
+        if sync_back(md, args.check):
+            print(f"  {md.with_suffix('.ipynb').relative_to(ROOT)} was edited: "
+                  + ("a build writes its cells back into the .md" if args.check else "its cells written back"))
+            if args.check:
+                stale.append(md)
         try:
             built = outputs(md, execute_it=not args.inputs_only, timeout=args.timeout)
         except Exception as e:                                  # a cell failed: say where, build nothing more

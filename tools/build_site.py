@@ -22,7 +22,6 @@ The shipped notebooks get one cell that installs the course in the browser
 import argparse
 import copy
 import hashlib
-import io
 import json
 import os
 import re

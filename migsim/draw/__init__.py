@@ -30,8 +30,7 @@ The pieces: `style` (colours, sizes, figure and PNG helpers), `frames`
 `rmap`, `timeline`. Import them from here.
 """
 
-# _ptes and ALWAYS_IN_LEGEND stay reachable here (tests read them), outside __all__ as before.
-from .frames import _ptes, band_kind, frame_kind, frame_owner, frame_state, frame_users, migrating_pfns
+from .frames import band_kind, frame_kind, frame_owner, frame_state, frame_users, migrating_pfns
 from .machine import MachinePicture, draw_machine, machine_figsize, node_header
 from .pagetable import draw_page_table, pte_kind
 from .ptebits import bit_fields, draw_pte_bits
@@ -40,7 +39,8 @@ from .style import (ALWAYS_IN_LEGEND, LANE_COLOURS, PALETTE, STATE_LABELS, STYLE
                     offscreen, rgba_to_png, set_style, show)
 from .timeline import draw_timeline
 
-__all__ = ["PALETTE", "STYLE", "STATE_LABELS", "LANE_COLOURS", "set_style", "show", "frame_state", "frame_kind",
+__all__ = ["PALETTE", "STYLE", "STATE_LABELS", "ALWAYS_IN_LEGEND", "LANE_COLOURS", "set_style", "show",
+           "frame_state", "frame_kind",
            "frame_owner", "frame_users", "migrating_pfns", "pte_kind", "band_kind", "node_header",
            "figsize", "machine_figsize", "draw_machine", "draw_page_table", "rmap_list", "draw_rmap",
            "draw_timeline", "MachinePicture", "offscreen", "rgba_to_png", "figure_png", "bit_fields",

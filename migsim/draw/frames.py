@@ -27,6 +27,8 @@ def check_process(k, p):
     if not isinstance(p, Process) or p.k is not k:
         hint = f"; k.process({p}) is the process with that pid" if type(p) is int else ""
         raise bad_value("process", p, f"a process of this kernel{hint}")
+    if p.exit_state or p.mm is None:
+        raise bad_value("process", p, "a live process (an exited one has no page table)")
     return p
 
 

@@ -7,10 +7,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 from matplotlib.transforms import Bbox
 
+from ..errors import check_bool, check_int
 from .frames import _band, _fit, _states, band_kind, check_kernel, check_size, frame_owner, frame_users
+from .style import PALETTE, STYLE, _finish, _legend_handles, _new_axes, check_picture, figsize, rgba_to_png
 
 MAX_FRAMES = 1024            # frames a machine picture shows (more are unreadable and take seconds)
-from .style import PALETTE, STYLE, _finish, _legend_handles, _new_axes, figsize, rgba_to_png
 
 
 # --- the machine: every node as a grid of frames ----------------------------------------
@@ -76,6 +77,8 @@ def draw_machine(k, ax=None, title=None, full_legend=False):
     `full_legend` it lists every state (a picture that is updated in place).
     """
     check_kernel(k)
+    check_picture(ax, title)
+    check_bool("full_legend", full_legend)
     frames = len(k.nodes) * k.nodes[0].nr_frames
     check_size(frames, MAX_FRAMES, "frames", f"a machine of {len(k.nodes)} nodes x {k.nodes[0].nr_frames} frames")
     states = _states(k)
@@ -112,6 +115,8 @@ class MachinePicture:
 
     def __init__(self, k, dpi=None):
         check_kernel(k)
+        if dpi is not None:
+            check_int("dpi", dpi, 1, 1000)
         self.fig = Figure(figsize=machine_figsize(k), dpi=dpi or STYLE["dpi"])
         FigureCanvasAgg(self.fig)
         self.ax = ax = self.fig.add_subplot()

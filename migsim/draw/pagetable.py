@@ -4,7 +4,7 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from ..include.asm_i386 import pgtable as pg
 from .frames import _band, _ptes, _states, check_process, check_size
-from .style import PALETTE, STYLE, _finish, _legend_handles, _new_axes, _swap_handle
+from .style import PALETTE, STYLE, _finish, _legend_handles, _new_axes, _swap_handle, check_picture
 
 
 MAX_PTES = 128              # rows a page-table picture shows (more are unreadable and take seconds)
@@ -63,6 +63,7 @@ def _swap_mark(ax, x, y, v, gid):
 
 def draw_page_table(k, p, ax=None, title=None):
     """`p`'s non-none ptes on the left, its frames on the right by node, an arrow per present pte; the axes."""
+    check_picture(ax, title)
     rows = _ptes(check_process(k, p), p)
     check_size(len(rows), MAX_PTES, "ptes in use", f"the page table of pid {p.pid} ({p.comm})")
     states = _states(k)

@@ -7,9 +7,9 @@ bits 1-5 (pgtable-2level.h). A migration entry is a swap pte of type 30 or 31.
 
 from matplotlib.patches import Patch, Rectangle
 
-from ..errors import MigsimError
+from ..errors import MigsimError, bad_value
 from ..include.asm_i386 import pgtable as pg
-from .style import PALETTE, STYLE, _new_axes
+from .style import PALETTE, STYLE, _new_axes, check_picture
 
 FIELD_COLOURS = {
     "pfn": PALETTE["anon"], "flag": PALETTE["file"], "offset": PALETTE["swapcache"],
@@ -37,6 +37,9 @@ def draw_pte_bits(rows, ax=None, title=None):
     Each box shows the bit's value; its colour is its field. Artists carry
     ``gid`` ``bit:<row>:<bit>`` (the box) and ``value:<row>:<bit>`` (its 0 or 1).
     """
+    check_picture(ax, title)
+    if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
+        raise bad_value("rows", rows, "a list of (label, pte value) pairs")
     rows = list(rows)
     if not rows or any(not isinstance(r, tuple) or len(r) != 2 for r in rows):
         raise MigsimError(f"bad rows: {rows!r} (expected a list of (label, pte value) pairs)")

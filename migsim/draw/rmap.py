@@ -9,7 +9,7 @@ from ..include.linux.pgtable_walk import get_pte
 from ..views import PteView
 from .frames import _states, check_kernel
 from .pagetable import pte_kind
-from .style import PALETTE, STYLE, _finish, _legend_handles, _new_axes
+from .style import PALETTE, STYLE, _finish, _legend_handles, _new_axes, check_picture
 
 
 def rmap_list(what):
@@ -65,6 +65,7 @@ def draw_rmap(k, page_or_anon_vma, ax=None, title=None, address=None):
     entry stands out.
     """
     check_kernel(k)
+    check_picture(ax, title)
     owner, vmas, page = rmap_list(page_or_anon_vma)
     if address is not None:
         if page is not None:

@@ -6,7 +6,10 @@ from contextlib import contextmanager
 import matplotlib.pyplot as plt
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 from matplotlib.patches import Patch
+
+from ..errors import bad_value
 
 
 # --- the house style ------------------------------------------------------------
@@ -106,6 +109,14 @@ def _figure_axes(size):
         return fig.add_subplot()
     _, ax = plt.subplots(figsize=size, dpi=STYLE["dpi"])
     return ax
+
+
+def check_picture(ax, title):
+    """Raise MigsimError unless `ax` is matplotlib axes or None and `title` a string or None (every picture's)."""
+    if ax is not None and not isinstance(ax, Axes):
+        raise bad_value("ax", ax, "matplotlib axes to draw on, or None for a new figure")
+    if title is not None and not isinstance(title, str):
+        raise bad_value("title", title, "a string, or None for the picture's own title")
 
 
 def _new_axes(ax, width_units, height_units):

@@ -4,7 +4,7 @@ from matplotlib.patches import Rectangle
 
 from ..errors import bad_value
 from ..sched import compress, expand
-from .style import LANE_COLOURS, STYLE, _figure_axes
+from .style import LANE_COLOURS, STYLE, _figure_axes, check_picture
 
 
 def _lanes(steps, labels):
@@ -12,14 +12,19 @@ def _lanes(steps, labels):
     used = list(dict.fromkeys(steps))
     if labels is None:
         return used, {c: c for c in used}
+    if not isinstance(labels, (str, list, tuple, dict)):
+        raise bad_value("labels", labels, f"the lanes, naming every label of the schedule ({''.join(used)})")
     names = dict(labels) if isinstance(labels, dict) else {c: c for c in labels}
-    if not isinstance(labels, (str, list, tuple, dict)) or not set(used) <= set(names):
+    if not set(used) <= set(names):
         raise bad_value("labels", labels, f"the lanes, naming every label of the schedule ({''.join(used)})")
     return list(names), {c: (c if names[c] == c else f"{c}  {names[c]}") for c in names}
 
 
 def _check_timeline_args(steps, failing_step, point_names):
     """failing_step as an index from 0 (None stays None); raises on a bad argument."""
+    if point_names is not None and (not isinstance(point_names, (list, tuple))
+                                    or not all(isinstance(n, str) for n in point_names)):
+        raise bad_value("point_names", point_names, "a list of names, one per step (or None)")
     if point_names is not None and len(point_names) != len(steps):
         raise bad_value("point_names", f"{len(point_names)} names", f"one name per step ({len(steps)})")
     if failing_step is None:
@@ -54,6 +59,7 @@ def draw_timeline(schedule, labels=None, failing_step=None, point_names=None, ax
     """
     if not isinstance(schedule, str):
         raise bad_value("schedule", schedule, "a schedule string such as 'M85F7M6F2M'")
+    check_picture(ax, title)
     steps = expand(schedule)
     failing_step = _check_timeline_args(steps, failing_step, point_names)
     lanes, names = _lanes(steps, labels)

@@ -7,6 +7,7 @@ points at the first one, and the buffers hold one reference on the page.
 
 from errno import EAGAIN
 
+from ..include.asm_i386.pgtable import PAGE_SIZE
 from ..include.linux.buffer_head import BH_Dirty, BH_Lock, BufferHead, page_buffers
 from ..include.linux.mm import get_page, put_page
 from ..include.linux.page_flags import (ClearPageDirty, ClearPagePrivate, PagePrivate,
@@ -19,7 +20,7 @@ buffer_c = kfile("fs/buffer.c")
 @buffer_c.function(since="v2.6.16")
 def create_empty_buffers(k, page, blocks):
     """Attach a ring of `blocks` clean buffers to a page (they take a page reference)."""
-    size = 4096 // blocks
+    size = PAGE_SIZE // blocks
     first = prev = None
     for i in range(blocks):
         bh = BufferHead(page, i * size, page.mapping.host.ino * 1000 + page.index * blocks + i)

@@ -29,11 +29,11 @@ from ..include.linux.page_flags import PageDirty, PagePrivate
 from ..include.linux.rmap import SWAP_AGAIN
 from ..errors import MigsimError
 from ..kernel.module import Module
-from .checks import check_anon, check_ext2, check_listfs_clean, drive, migrate, moved, seeded, workload_check
+from .checks import (MAX_POINTS, check_anon, check_ext2, check_listfs_clean, drive, migrate, moved, seeded,
+                     workload_check)
 from .core import Fix, Maker, check, expect
 from .guard import Guard, StudentError
 
-PAGE = 4096
 USED = "_module_symbols"     # where a kernel remembers the symbols the answer called (per instance)
 
 

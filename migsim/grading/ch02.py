@@ -13,7 +13,6 @@ from .checks import (already_dirty, check_already_dirty, check_anon, check_ext2,
                      check_racing_writer, editor, migrate, moved, scenario_check, workload_check)
 from .core import Fix, FindSetup, check, expect
 
-PAGE = 4096
 
 
 @check("a page dirty only in its pte is written out, then moves")

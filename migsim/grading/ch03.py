@@ -15,7 +15,7 @@ from ..include.linux.mm import get_page, put_page
 from .checks import run_to_end, workload_check
 from .core import FindEffect, Fix, check, expect
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 KINDS = ("anon", "ext2", "listfs")
 
 

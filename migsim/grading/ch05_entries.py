@@ -23,7 +23,7 @@ from .checks import workload_check
 from .core import Fix, Wrong, expect
 from .drive import at, finish, sleeps_on, until
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 
 
 def entry_page(k, p, addr):

@@ -14,7 +14,7 @@ from ..include.linux.mm import get_page, put_page
 from .checks import drive, workload_check
 from .core import Fix, check, expect
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 AT = "swapless-core"
 
 

@@ -26,7 +26,7 @@ from .. import explore, scenarios
 from .checks import drive, workload_check
 from .core import FindSchedule, Fix, Wrong, check, expect
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 LOUD_AT = "swapless-core"           # the step before the fix: migration entries, the loud form
 QUIET_AT = "migration-entries"      # the last step where the quiet (swap-based) form lives
 # Bug B by scheduling points: M restores its last page's ptes while F copies the parent's.

@@ -16,7 +16,7 @@ from ..include.linux.swapops import pte_to_swp_entry, swp_offset
 from .checks import drive, workload_check
 from .core import Fix, check, expect
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 
 
 def _entry(k, p, addr):

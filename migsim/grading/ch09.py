@@ -15,7 +15,7 @@ from ..include.linux.swapops import swp_entry
 from .checks import workload_check
 from .core import Check, FindSetup, Fix, check, expect, play
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 
 
 @check("bug D's scenario (31 swapons)")

@@ -16,7 +16,7 @@ from ..mm.mempolicy import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL
 from .checks import drive
 from .core import Fix, check, expect
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 EPERM, ENOENT, EFAULT, EACCES, EBUSY = 1, 2, 14, 13, 16
 UNSET = "unset"
 TOP = 0xBFFF0000       # an address above every vma: no vma (find_vma finds none)

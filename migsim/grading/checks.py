@@ -12,7 +12,7 @@ from .. import sched
 from . import workload
 from .core import Check, Wrong, check, expect
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 MAX_POINTS = 5000      # scheduling points the tasks of one check may take
 
 

@@ -559,7 +559,8 @@ def replay_schedule(scenario, at, schedule):
                 said.append(f"{move} ran {t.label} to its end")
                 continue
             fn, point = t.where()
-            nth = f" (call {calls.get((t.label, move.point), 0)} of it)" if move.point and move.point in t.stack() else ""
+            called = move.point and move.point in t.stack()
+            nth = f" (call {calls.get((t.label, move.point), 0)} of it)" if called else ""
             said.append(f"{move} left {t.label} at {point} in {fn}{nth}")
         sched.run(k, after_step=count)
         scenario.finish(k, ctx)

@@ -2,6 +2,8 @@
 
 from dataclasses import asdict, dataclass, fields
 
+from ..text import Text
+
 
 @dataclass
 class Result:
@@ -103,13 +105,3 @@ class Verdict:
 
     def _repr_pretty_(self, p, cycle):
         p.text(self.message)
-
-
-class Text(str):
-    """A str that shows as text, not as an escaped one-liner, in Jupyter and the REPL."""
-
-    def __repr__(self):
-        return str(self)
-
-    def _repr_pretty_(self, p, cycle):
-        p.text(str(self))

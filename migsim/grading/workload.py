@@ -20,7 +20,7 @@ from .. import sched
 from ..errors import OutOfMemory
 from ..mm.mempolicy import MPOL_MF_MOVE
 
-PAGE = 4096
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 FILES = (("e0", 4, "ext2"), ("l0", 4, "listfs"), ("l1", 2, "listfs"))
 
 

@@ -6,7 +6,6 @@ page tables, and passes a scheduling point between vmas.
 Simplified: only fork (no clone flags, threads or vfork); one task per process.
 """
 
-from errno import ENOMEM
 
 from ..include.linux.mm import VM_DONTCOPY, VM_LOCKED, VMA
 from ..include.linux.rwsem import down_write, up_write

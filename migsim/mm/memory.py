@@ -10,7 +10,7 @@ page), no nonlinear (pte_file) mappings, I/O completes at once.
 
 from ..include.asm_i386 import pgtable as pg
 from ..include.linux.mm import (VM_HUGETLB, VM_PFNMAP, VM_SHARED, VM_WRITE, PageAnon, get_page,
-                                is_cow_mapping, page_cache_release, page_mapcount)
+                                is_cow_mapping, page_cache_release)
 from ..include.linux.page_flags import PageSwapCache, PageUptodate, TestSetPageLocked
 from ..include.linux.pgtable_walk import get_pte, pte_clear, ptes_in_range, set_pte_at
 from ..include.linux.spinlock import spin_lock, spin_unlock
@@ -303,14 +303,6 @@ def handle_mm_fault(k, mm, vma, address, write_access):
     """Resolve a fault at `address` (page aligned) in `vma`."""
     return (yield from k.handle_pte_fault(mm, vma, address & pg.PAGE_MASK, write_access))
 
-
-def count_mapped(mm, page):
-    """How many ptes of `mm` map `page` (for tests and the checker)."""
-    return sum(1 for vma in mm.mmap for _, pte in ptes_in_range(mm, vma.vm_start, vma.vm_end)
-               if pg.pte_present(pte) and pg.pte_pfn(pte) == page.pfn)
-
-
-__all__ = ["count_mapped", "page_mapcount"]
 
 
 # === redo-fault (4da5eda0, 2.6.18): no retry loop in do_swap_page ==========================

@@ -15,14 +15,13 @@ from ..include.linux.list import list_add_tail, list_del, list_move
 from ..include.linux.mempolicy import (MPOL_BIND, MPOL_DEFAULT, MPOL_INTERLEAVE, MPOL_MAX, MPOL_MF_INTERNAL,
                                        MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, MPOL_MF_STRICT, MPOL_PREFERRED)
 from ..include.linux.mm import (VM_HUGETLB, VM_IO, VM_LOCKED, VM_PFNMAP, VM_RESERVED,
-                                page_mapcount)
+                                page_mapcount, vma_address)
 from ..include.linux.pgtable_walk import ptes_in_range
 from ..include.linux.rwsem import down_read, down_write, up_read, up_write
 from ..include.linux.sched import CAP_SYS_NICE
 from ..include.linux.spinlock import spin_lock, spin_unlock
 from ..kbuild import kfile
 from ..mm.filemap import new_private_list
-from ..include.linux.mm import vma_address
 
 mempolicy = kfile("mm/mempolicy.c")
 

@@ -7,37 +7,33 @@ order, so this module reads as the file's history. Functions that move here
 unchanged are registered with `migrate.relink` (a move), not copied.
 """
 
-from errno import EAGAIN, EBUSY, EIO, ENODEV, ENOMEM, EPERM
+from errno import E2BIG, EACCES, EAGAIN, EBUSY, EFAULT, EINVAL, EIO, ENODEV, ENOENT, ENOMEM, EPERM, ESRCH
 
-from ..include.asm_i386 import pgtable as pg
-from ..include.linux.list import list_add_tail, list_move
-from ..include.linux.mm import (PageAnon, get_page, page_index, page_mapcount, page_mapped,
-                                page_mapping, put_page, vma_address)
-from ..include.linux.pgtable_walk import get_pte, set_pte_at
-from ..include.linux.swapops import pte_to_swp_entry
-from ..include.linux.page_flags import (ClearPagePrivate, PageDirty, PageLRU, PagePrivate,
-                                        PageSwapCache, PageWriteback, SetPagePrivate,
-                                        SetPageSwapCache, TestSetPageLocked)
-from ..include.linux.buffer_head import BH_Lock, page_buffers
-from ..include.linux.rmap import SWAP_FAIL
-from ..include.linux.sched import PF_SWAPWRITE
-from ..include.linux.spinlock import spin_lock, spin_unlock
-from ..include.linux.swap import PAGE_ACTIVATE, PAGE_CLEAN, PAGE_KEEP, PAGE_SUCCESS
 from ..errors import KernelBug
 from ..fs import buffer  # noqa: F401  (registers the versions that migrate.relink moves here)
-from ..kbuild import kfile
-from . import vmscan
-from ..sched import Point
-from . import mempolicy, vmscan  # noqa: F401  (the same)
-from ..include.linux.list import list_del
-from ..include.linux.page_flags import ClearPageActive, PageActive
+from ..include.asm_i386 import pgtable as pg
+from ..include.linux.buffer_head import BH_Lock, page_buffers
+from ..include.linux.list import list_add_tail, list_del, list_move
+from ..include.linux.mm import (PageAnon, get_page, page_index, page_mapcount, page_mapped,
+                                page_mapping, put_page, vma_address)
+from ..include.linux.page_flags import (ClearPageActive, ClearPagePrivate, PageActive, PageDirty, PageLRU,
+                                        PagePrivate, PageSwapCache, PageWriteback, SetPagePrivate,
+                                        SetPageSwapCache, TestSetPageLocked)
+from ..include.linux.pgtable_walk import get_pte, set_pte_at
+from ..include.linux.rmap import SWAP_FAIL
 from ..include.linux.rwsem import down_read, up_read
-from ..include.linux.sched import CAP_SYS_NICE
+from ..include.linux.sched import CAP_SYS_NICE, PF_SWAPWRITE
+from ..include.linux.spinlock import spin_lock, spin_unlock
+from ..include.linux.swap import PAGE_ACTIVATE, PAGE_CLEAN, PAGE_KEEP, PAGE_SUCCESS
+from ..include.linux.swapops import pte_to_swp_entry
+from ..kbuild import kfile
+from ..sched import Point
+from . import mempolicy  # noqa: F401  (registers the versions that migrate.relink moves here)
+from . import vmscan     # the reorg and fixups re-register some of its functions here
 from .filemap import new_private_list
 from .memory import FOLL_GET
 from .mempolicy import MIGRATE_CHUNK_SIZE, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL
 from .vmscan import AOP_WRITEPAGE_ACTIVATE
-from errno import E2BIG, EACCES, EFAULT, EINVAL, ENOENT, ESRCH
 
 migrate = kfile("mm/migrate.c")
 
@@ -852,7 +848,8 @@ def migration_entry_wait(k, mm, address):
 
 
 # === rip-out-swap (d75a0fcd, 2.6.18): no more migration through swap ========================
-# Nothing turns migration entries back into ptes yet: migration is broken at this commit.
+# The patch deletes the swap path (and remove_from_swap with it), while the code that turns migration
+# entries back into ptes only comes with the next patch, swapless-core: migration is broken at this commit.
 
 migrate.remove("swap_page", at="rip-out-swap")
 
@@ -1206,8 +1203,8 @@ def fallback_migrate_page(k, mapping, newpage, page):
     return (yield from k.migrate_page(mapping, newpage, page))
 
 
-# The order of the file from here to the release; a name not (yet, or any longer) present
-# is skipped, so this one declaration serves every later step.
+# The order of the file from here to the release; a name absent at a step (added later, or
+# removed) is skipped, so this one declaration serves every later step.
 migrate.layout(since="file-entries", order=(
     "isolate_lru_page", "migrate_prep", "move_to_lru", "putback_lru_pages", "is_swap_pte",
     "remove_migration_pte", "remove_file_migration_ptes", "remove_anon_migration_ptes",
@@ -1258,7 +1255,7 @@ def move_to_lru(k, page):
 
 
 @migrate.function(since="unmap-and-move")
-def putback_lru_pages(k, l):
+def putback_lru_pages(k, l):  # noqa: E741  (the kernel names its list l)
     """Return every page on list `l` to the LRU; return how many there were."""
     count = 0
     for page in l:

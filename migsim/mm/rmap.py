@@ -290,9 +290,9 @@ def try_to_unmap_one(k, page, vma, migration):
     """Unmap `page` from one vma: SWAP_AGAIN, or SWAP_FAIL (locked vma / young pte).
 
     `migration`: page migration asks, and a young pte is unmapped all the same.
-    An anonymous page in the swap cache gets a swap entry, as before; one
-    that is not (only migration unmaps those) gets a migration entry that
-    keeps the pte's write permission.
+    An anonymous page in the swap cache gets a swap entry (reclaim still
+    swaps); one that is not (only migration unmaps those) gets a migration
+    entry that keeps the pte's write permission.
     """
     address = vma_address(page, vma)
     if address < 0:

@@ -10,7 +10,7 @@ swap_lock is not a scheduling point.
 from errno import EPERM
 
 from ..include.asm_i386 import pgtable as pg
-from ..include.linux.mm import PageAnon, get_page, page_cache_release, vma_address
+from ..include.linux.mm import get_page, page_cache_release, vma_address
 from ..include.linux.page_flags import (PageLocked, PagePrivate, PageSwapCache, PageWriteback,
                                         SetPageDirty, TestSetPageLocked)
 from ..include.linux.pgtable_walk import get_pte, set_pte_at
@@ -246,8 +246,6 @@ def sys_swapon(k, nr_slots, prio=-1):
     k.printk(f"Adding {nr_slots * 4}k swap on {si.name}.  Priority:{prio} extents:1")
     return type_
 
-
-__all__ = ["PageAnon"]
 
 
 # === migration-entries (0697212a, 2.6.18): migration entries are not swap ==================

@@ -148,6 +148,24 @@ def shrink_one_page(k, page):
 
 
 @vmscan.function(since="v2.6.16", static=True)
+def isolate_lru_pages(k, zone, nr_to_scan, src, dst):
+    """Move the first `nr_to_scan` pages of LRU list `src` to private list `dst`; return how many.
+
+    Called with zone->lru_lock held. Each page taken gets a reference, so
+    that it cannot be freed while it is off the LRU. Simplified: every page
+    on the list can be taken (the kernel skips a page whose count is
+    already 0, one being freed, which never sits on an LRU list here).
+    """
+    taken = 0
+    for page in list(src)[:nr_to_scan]:
+        zone.lru_del(page)
+        get_page(page)
+        list_add_tail(page, dst)
+        taken += 1
+    return taken
+
+
+@vmscan.function(since="v2.6.16", static=True)
 def refill_inactive_zone(k, zone, nr_pages):
     """Move active pages whose ptes were not referenced to the inactive list.
 
@@ -158,10 +176,7 @@ def refill_inactive_zone(k, zone, nr_pages):
     l_active = new_private_list(f"node{zone.nid}.l_active")
     l_inactive = new_private_list(f"node{zone.nid}.l_inactive")
     yield from spin_lock(zone.lru_lock, k.who())
-    for page in list(zone.active_list)[:nr_pages]:       # isolate_lru_pages
-        zone.lru_del(page)
-        get_page(page)
-        list_add_tail(page, l_hold)
+    k.isolate_lru_pages(zone, nr_pages, zone.active_list, l_hold)
     spin_unlock(zone.lru_lock)
     for page in l_hold:
         yield Point("cond_resched", (page,))
@@ -193,10 +208,7 @@ def shrink_zone(k, zone, nr_to_scan):
     isolated = new_private_list(f"node{zone.nid}.shrink")
     keep = new_private_list(f"node{zone.nid}.keep")
     yield from spin_lock(zone.lru_lock, k.who())
-    for page in list(zone.inactive_list)[:nr_to_scan]:   # isolate_lru_pages
-        zone.lru_del(page)
-        get_page(page)
-        list_add_tail(page, isolated)
+    k.isolate_lru_pages(zone, nr_to_scan, zone.inactive_list, isolated)
     spin_unlock(zone.lru_lock)
     freed = yield from k.shrink_list(isolated, keep)
     for page in keep:                            # putback
@@ -239,7 +251,7 @@ def move_to_lru(k, page):
 
 
 @vmscan.function(since="v2.6.16")
-def putback_lru_pages(k, l):
+def putback_lru_pages(k, l):  # noqa: E741  (the kernel names its list l)
     """Return every page on list `l` to the LRU; return how many there were."""
     count = 0
     for page in l:

@@ -17,7 +17,7 @@ from ..include.linux.page_flags import PagePrivate, PageSwapCache
 from ..machine import Kernel
 from .. import steps
 from ..views import describe_page
-from .entries import COMMS, PAGE
+from .entries import COMMS
 from .problem import Problem, Question, choose_step, rng_for, steps_from, yes
 
 # rip-out-swap is broken on purpose (chapter 06): an anonymous page oopses there.

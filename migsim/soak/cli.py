@@ -8,7 +8,8 @@ from . import replay, soak
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m migsim.soak", description="A seeded random-workload soak of the machine.")
+    ap = argparse.ArgumentParser(prog="python -m migsim.soak",
+                                 description="A seeded random-workload soak of the machine.")
     ap.add_argument("--at", default=steps.LAST, help="the step of the series (default %(default)s)")
     ap.add_argument("--n", type=int, default=100, help="workloads to run")
     ap.add_argument("--seed", type=int, default=1)

@@ -14,7 +14,7 @@ class Tasks:
 
     def tasks(self, sched_seed, subs):
         """Start `subs` as tasks (one per process; kernel ones as init), step them by a seeded choice."""
-        k, rng = self.k, random.Random(sched_seed)
+        rng = random.Random(sched_seed)
         started, group = [], _Group()
         for sub in subs:
             name, args = sub[0], sub[1:]

@@ -27,9 +27,8 @@ Design choices, so that a notebook stays honest under nbval:
 The pieces: `recording` (the model side), `stepper`, `explorer`.
 """
 
-# FAILURES stays reachable here, outside __all__ as before.
 from .explorer import ExplorerView
-from .recording import FAILURES, FINISH, Recording
+from .recording import FINISH, Recording
 from .stepper import Stepper
 
 __all__ = ["Recording", "Stepper", "ExplorerView", "FINISH"]

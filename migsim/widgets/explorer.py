@@ -9,7 +9,8 @@ import ipywidgets as widgets
 
 from .. import explore as explore_mod
 from .. import scenarios as scenarios_mod
-from ..errors import bad_value
+from ..errors import bad_value, check_int
+from ..kbuild import step_index
 from .stepper import Stepper, _esc
 
 
@@ -20,6 +21,9 @@ class ExplorerView:
 
     def __init__(self, scenario, at, bound=2, budget=20000):
         self.scenario, self.at = scenarios_mod.get(scenario), at
+        step_index(at)                        # UnknownStep (a MigsimError) before any widget is made
+        check_int("bound (preemptions)", bound, 0, 4)
+        check_int("budget (schedules)", budget, 1, 10**7)
         self.report, self.stepper = None, None
         self.bound = widgets.IntSlider(value=bound, min=0, max=4, description="bound",
                                        tooltip="preemptions allowed per schedule")

@@ -1,7 +1,7 @@
 """The model side of the widgets: a recorded run of a scenario (Recording), replayed to any state."""
 
 from .. import scenarios as scenarios_mod
-from ..errors import TaskError, bad_value
+from ..errors import TaskError, bad_value, check_bool
 from ..sched import FAILURES, DoesNotApply, by_points, compress, expand, ready, replay, run
 
 FINISH = "."                 # a recorded step: the scenario's ending (touch memory, check), after the tasks
@@ -18,6 +18,7 @@ class Recording:
     def __init__(self, scenario, at, schedule="", finish=False):
         self.scenario = scenarios_mod.get(scenario)
         self.at = at
+        check_bool("finish", finish)
         if not isinstance(schedule, str) or (schedule and not schedule[0].isalpha()):
             raise bad_value("schedule", schedule, "a schedule string such as 'M85F7M6F2M'")
         self.history, self.names = [], []

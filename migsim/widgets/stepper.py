@@ -33,7 +33,10 @@ class Stepper:
     ``Stepper(scenario, at, schedule="M85F7M6F2M")`` opens a recorded
     schedule (for instance the explorer's shortest failing one) on its last
     state; `finish=True` also runs the scenario's ending if the tasks are
-    over. `picture` chooses the first picture ("machine", "timeline",
+    over. A chapter may then `goto(i)` its decisive state, with recorded steps
+    ahead (the status line says how many, and that step or play follows them);
+    on the recording's last state, where nothing can step, the banner says to
+    press reset to replay it. `picture` chooses the first picture ("machine", "timeline",
     "rmap", or "pid <n>" for a page table).
     """
 
@@ -317,17 +320,19 @@ class Stepper:
 
     def _banner_html(self):
         rec = self.rec
+        replay = ("<br><span style='font-weight:normal'>the recording ends here: press <b>reset</b> to "
+                  "replay it from state 0, or <b>back</b> and the slider to look at the states before</span>")
         if rec.error:
             return ("<div style='border:2px solid #d7191c;background:#fde0dd;padding:6px 10px;"
                     "font-weight:bold;color:#a50f15'>KERNEL BUG at state "
                     f"{rec.pos}: {_esc(rec.error)}<br><span style='font-weight:normal'>stepping forward "
-                    "is disabled; go back, slide, or reset</span></div>")
+                    f"is disabled</span>{replay}</div>")
         if rec.deadlocked():
             return ("<div style='border:2px solid #b35900;padding:6px 10px'><b>deadlock</b>: "
-                    "every task left waits, and nothing can release it</div>")
+                    f"every task left waits, and nothing can release it{replay}</div>")
         if rec.pos and rec.history[rec.pos - 1] == FINISH:
             return ("<div style='border:2px solid #1a7f37;padding:6px 10px'>the scenario ended without "
-                    f"a kernel bug: {_esc(self._ending())}</div>")
+                    f"a kernel bug: {_esc(self._ending())}{replay}</div>")
         return ""
 
     def _ending(self):
@@ -357,7 +362,10 @@ class Stepper:
 
     def _where_html(self):
         rec = self.rec
-        out = [f"<b>state {rec.pos} of {len(rec.history)}</b>"]
+        ahead = len(rec.history) - rec.pos
+        out = [f"<b>state {rec.pos} of {len(rec.history)}</b>"
+               + (f" &nbsp; ({ahead} recorded step{'s' if ahead > 1 else ''} ahead: <b>step</b> or "
+                  f"<b>play</b> follows the recording)" if ahead and rec.runnable() else "")]
         for line in self._where_lines():
             head, sep, rest = line.partition(": ")
             out.append(f"<b>{_esc(head)}</b>{sep}{_esc(rest)}" if sep else _esc(line))

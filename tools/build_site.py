@@ -65,6 +65,9 @@ RUNTIME_FILES = ("pyodide.mjs", "pyodide.js", "pyodide.asm.js", "pyodide.asm.was
 PYODIDE_KERNEL = "@jupyterlite/pyodide-kernel-extension:kernel"
 
 COURSE = "migsim: Linux page migration, 2.6.16 to 2.6.18, one patch at a time"   # the site's title
+# A chapter's exercises section points to its solutions notebook, "your copy" beside it; the site
+# has only the copies (solutions stay home), so there it points to the copy alone.
+SOLUTIONS_POINTER = re.compile(r"`solutions/([^`]+\.ipynb)`\s+\(your\s+copy:\s+`exercises/\1`\)")
 INSTALL_TAG = "lite-install"        # the install cell older builds added: dropped where a notebook has it
 FONT_CACHE = "matplotlib-font-cache"   # the wheel that holds matplotlib/fontlist.json (made here)
 KERNEL_WHEELS = ("piplite", "pyodide-kernel", "ipykernel", "widgetsnbextension")  # the kernel extension's
@@ -385,6 +388,10 @@ def for_the_browser(nb):
     nb["metadata"]["kernelspec"] = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
     nb["metadata"]["language_info"] = PYODIDE_LANGUAGE_INFO   # else opening it marks it changed (autosave)
     nb["cells"] = [c for c in nb["cells"] if INSTALL_TAG not in c.get("metadata", {}).get("tags", [])]
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            cell["source"] = SOLUTIONS_POINTER.sub(r"`exercises/\1`", source)
     return nb
 
 
@@ -429,6 +436,9 @@ def check_site(out, pins):
     missing = {"migsim", *(canon(p["pypi"].split("==")[0]) for p in pins["served"])} - {canon(n) for n in index}
     if missing:
         raise BuildError(f"the site's wheel index lacks {sorted(missing)}")
+    for nb in (out / "files").rglob("*.ipynb"):
+        if "solutions/" in nb.read_text(encoding="utf-8"):
+            raise BuildError(f"{nb.relative_to(out)} points to solutions/, which the site does not have")
     if welcome.MARK not in (out / "index.html").read_text():
         raise BuildError("the site's front page is not the welcome page")
     for page in out.glob("*/index.html"):

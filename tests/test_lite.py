@@ -378,7 +378,7 @@ def test_notebook_runs_in_the_browser(site_url, case, tmp_path):
             page.wait_for_function(RUNNING, arg=case.shoot_while, timeout=CELLS_S * 1000)
             cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell",
                                 has_text=case.shoot_while).first
-            cell.scroll_into_view_if_needed()
+            cell.evaluate("e => e.scrollIntoView({block: 'center'})")
             page.wait_for_timeout(1500)          # a second or so into the grade
             page.screenshot(path=str(shot.with_name(shot.stem + "-grading.png")))
         result = page.evaluate(RUN_ALL)
@@ -434,8 +434,8 @@ def open_from_the_welcome_page(page, site_url, link, marker):
     shown = time.perf_counter() - t0
     assert page.locator(".jp-DirListing-item.jp-mod-selected, .lm-TabBar-tab.lm-mod-current",
                         has_text=Path(path).name[:12]).count() > 0, f"{path} is not the open tab"
-    idle = panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-    idle.wait_for(timeout=KERNEL_S * 1000)         # 'unknown' until the kernel is up and has answered
+    status = page.locator(".jp-StatusBar-Widget").get_by_text(re.compile(r"Pyodide\) \| Idle"))
+    status.wait_for(timeout=KERNEL_S * 1000)       # the status bar's kernel item, once the kernel answers
     kernel = time.perf_counter() - t0
     cell.locator(".jp-InputArea-editor").click()
     page.keyboard.press("Control+Enter")

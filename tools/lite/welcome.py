@@ -79,6 +79,7 @@ def page(course, root, shipped):
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
+<link rel="icon" href="lab/favicon.ico">
 <!-- JupyterLite's pages read this element from the site's front page: keep it, empty -->
 <script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">{{}}</script>
 <style>

@@ -115,8 +115,10 @@ Each chapter builds on the one before: take them in order.</p>
 <h2>Running a notebook</h2>
 <p>A notebook opens with its Python already loaded with the course (give it a few seconds the
 first time). Run its cells from the top: <b>Run &gt; Run All Cells</b>, or Shift+Enter cell by
-cell. After a reload of the page, or a kernel restart, run them from the top again: Python's
-state is not kept.</p>
+cell. A reload of the page closes the open notebooks (this in-browser JupyterLab does not keep
+its layout: open them again from the file browser on the left, or from this page) and ends
+their Python: what you saved stays, but run the cells from the top again, as after a kernel
+restart.</p>
 
 <h2>How the exercises are graded</h2>
 <p>Each chapter's exercises are in <code>exercises/</code>, under the chapter's name. Write your

@@ -470,7 +470,7 @@ def test_the_front_page_welcomes_and_opens_chapters_ready_in_seconds(site, tmp_p
             assert numbers == sorted(numbers) and numbers[0] == "00", numbers
             text = page.locator("body").inner_text()
             for said in ("Start with 00", "How the exercises are graded", "browser's own storage",
-                         "Download", "Revert Notebook to Checkpoint", "deletes only your copy"):
+                         "Download", "deletes only your copy", "Revert Notebook to Checkpoint is not a reset"):
                 assert said in text, f"the welcome page does not say {said!r}"
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "lite-welcome.png"), full_page=True)
@@ -533,4 +533,48 @@ def test_grading_07_2_in_the_browser_shows_progress_before_the_verdict(site_url)
         finally:
             context.close()
             browser.close()
+    assert requests.outside == []
+
+
+RESET = """async (path) => {
+  const app = window.jupyterapp, contents = app.serviceManager.contents;
+  const first = async () => [].concat((await contents.get(path, {content: true})).content.cells
+      .find(c => c.cell_type === 'code').source).join('');
+  const shipped = await first();
+  const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+  await panel.context.ready;
+  const cell = panel.content.widgets.find(c => c.model.type === 'code');
+  for (const mine of ['# my first save', '# my second save']) {
+    cell.model.sharedModel.setSource(mine);
+    await app.commands.execute('docmanager:save');
+  }
+  const saved = await first();
+  const checkpoints = await contents.listCheckpoints(path);
+  await contents.restoreCheckpoint(path, checkpoints[0].id);
+  const reverted = await first();
+  await panel.context.revert();
+  await contents.delete(path);
+  return {shipped, saved, reverted, deleted: await first(), checkpoints: checkpoints.length};
+}"""
+
+
+def test_delete_gives_back_the_shipped_notebook_and_revert_only_a_save(site_url):
+    """What the welcome page says of resetting: Delete of a shipped notebook removes only the student's
+    copy (the shipped one is there again), and the oldest checkpoint is the student's first save."""
+    requests = Requests()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        context.route("**/*", requests.route)
+        page = context.new_page()
+        try:
+            page.goto(f"{site_url}/lab/index.html")
+            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.serviceManager", timeout=60_000)
+            got = page.evaluate(RESET, "exercises/04-unmap-first.ipynb")
+        finally:
+            context.close()
+            browser.close()
+    assert got["saved"] == "# my second save" and got["checkpoints"] >= 1
+    assert got["reverted"] == "# my first save", got          # a checkpoint is a save, not the shipped copy
+    assert got["deleted"] == got["shipped"] != got["saved"], got
     assert requests.outside == []

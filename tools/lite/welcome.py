@@ -146,15 +146,13 @@ browser's data or change computer; to bring one back, drag the file into the fil
 (<b>Upload</b>).</p>
 
 <h2>Resetting a notebook to the course's copy</h2>
-<ul>
-<li><b>File &gt; Revert Notebook to Checkpoint</b> and choose the oldest checkpoint: that is the
-course's copy as it was when you first saved.</li>
-<li>Or, in the file browser, right-click the notebook and choose <b>Delete</b>. For a notebook that
+<p>In the file browser, right-click the notebook and choose <b>Delete</b>. For a notebook that
 came with the course this deletes <i>only your copy</i>, although the dialog says "permanently":
 the course's copy shows again at once (click the refresh button of the file browser if it does
-not). Download your copy first if you want to keep it. A notebook you made yourself is really
-deleted.</li>
-</ul>
+not), as it was shipped. Download your copy first if you want to keep it. A notebook you made
+yourself is really deleted.</p>
+<p><b>File &gt; Revert Notebook to Checkpoint</b> is not a reset: its checkpoints are your own
+saves (the oldest is your first save), so it takes you back only to a version you saved.</p>
 
 <p class="note">The same course runs in JupyterLab on your own machine, with the simulator's tests:
 see the project's README (<code>pip install -e .</code>, then <code>jupyter lab notebooks/</code>).

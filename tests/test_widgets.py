@@ -112,10 +112,10 @@ def test_a_stepper_opened_on_its_last_state_says_to_press_reset_to_replay():
     ended = widgets.Stepper(scenarios.DIRTY_FALLBACK, "fixups", schedule="M10", finish=True)
     crashed = widgets.Stepper(FORK, AT, schedule=FORK.schedule)
     for s in (ended, crashed):
-        assert s.step_button.disabled and "press <b>reset</b> to replay" in s.banner.value
+        assert s.step_button.disabled and "press <b>reset</b> to replay" in s.where.value
         assert "ahead" not in s.where.value
         s.reset_button.click()
-        assert s.rec.pos == 0 and "reset" not in s.banner.value and not s.step_button.disabled
+        assert s.rec.pos == 0 and "reset" not in s.where.value and not s.step_button.disabled
 
 
 def test_a_stepper_moved_back_says_how_many_recorded_steps_are_ahead():

@@ -35,9 +35,9 @@ class Stepper:
     state; `finish=True` also runs the scenario's ending if the tasks are
     over. A chapter may then `goto(i)` its decisive state, with recorded steps
     ahead (the status line says how many, and that step or play follows them);
-    on the recording's last state, where nothing can step, the banner says to
-    press reset to replay it. `picture` chooses the first picture ("machine", "timeline",
-    "rmap", or "pid <n>" for a page table).
+    on the recording's last state, where nothing can step, the status line says
+    to press reset to replay it. `picture` chooses the first picture
+    ("machine", "timeline", "rmap", or "pid <n>" for a page table).
     """
 
     def __init__(self, scenario, at, schedule="", finish=False, picture="machine"):
@@ -320,19 +320,17 @@ class Stepper:
 
     def _banner_html(self):
         rec = self.rec
-        replay = ("<br><span style='font-weight:normal'>the recording ends here: press <b>reset</b> to "
-                  "replay it from state 0, or <b>back</b> and the slider to look at the states before</span>")
         if rec.error:
             return ("<div style='border:2px solid #d7191c;background:#fde0dd;padding:6px 10px;"
                     "font-weight:bold;color:#a50f15'>KERNEL BUG at state "
                     f"{rec.pos}: {_esc(rec.error)}<br><span style='font-weight:normal'>stepping forward "
-                    f"is disabled</span>{replay}</div>")
+                    "is disabled; go back, slide, or reset</span></div>")
         if rec.deadlocked():
             return ("<div style='border:2px solid #b35900;padding:6px 10px'><b>deadlock</b>: "
-                    f"every task left waits, and nothing can release it{replay}</div>")
+                    "every task left waits, and nothing can release it</div>")
         if rec.pos and rec.history[rec.pos - 1] == FINISH:
             return ("<div style='border:2px solid #1a7f37;padding:6px 10px'>the scenario ended without "
-                    f"a kernel bug: {_esc(self._ending())}{replay}</div>")
+                    f"a kernel bug: {_esc(self._ending())}</div>")
         return ""
 
     def _ending(self):
@@ -363,9 +361,15 @@ class Stepper:
     def _where_html(self):
         rec = self.rec
         ahead = len(rec.history) - rec.pos
-        out = [f"<b>state {rec.pos} of {len(rec.history)}</b>"
-               + (f" &nbsp; ({ahead} recorded step{'s' if ahead > 1 else ''} ahead: <b>step</b> or "
-                  f"<b>play</b> follows the recording)" if ahead and rec.runnable() else "")]
+        if ahead and rec.runnable():
+            note = (f" &nbsp; ({ahead} recorded step{'s' if ahead > 1 else ''} ahead: <b>step</b> or "
+                    "<b>play</b> follows the recording)")
+        elif rec.pos and not rec.runnable():
+            note = (" &nbsp; (the recording ends here: press <b>reset</b> to replay it from state 0, "
+                    "or go <b>back</b>)")
+        else:
+            note = ""
+        out = [f"<b>state {rec.pos} of {len(rec.history)}</b>{note}"]
         for line in self._where_lines():
             head, sep, rest = line.partition(": ")
             out.append(f"<b>{_esc(head)}</b>{sep}{_esc(rest)}" if sep else _esc(line))

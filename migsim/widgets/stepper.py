@@ -33,8 +33,11 @@ class Stepper:
     ``Stepper(scenario, at, schedule="M85F7M6F2M")`` opens a recorded
     schedule (for instance the explorer's shortest failing one) on its last
     state; `finish=True` also runs the scenario's ending if the tasks are
-    over. `picture` chooses the first picture ("machine", "timeline",
-    "rmap", or "pid <n>" for a page table).
+    over. A chapter may then `goto(i)` its decisive state, with recorded steps
+    ahead (the status line says how many, and that step or play follows them);
+    on the recording's last state, where nothing can step, the status line says
+    to press reset to replay it. `picture` chooses the first picture
+    ("machine", "timeline", "rmap", or "pid <n>" for a page table).
     """
 
     def __init__(self, scenario, at, schedule="", finish=False, picture="machine"):
@@ -357,7 +360,16 @@ class Stepper:
 
     def _where_html(self):
         rec = self.rec
-        out = [f"<b>state {rec.pos} of {len(rec.history)}</b>"]
+        ahead = len(rec.history) - rec.pos
+        if ahead and rec.runnable():
+            note = (f" &nbsp; ({ahead} recorded step{'s' if ahead > 1 else ''} ahead: <b>step</b> or "
+                    "<b>play</b> follows the recording)")
+        elif rec.pos and not rec.runnable():
+            note = (" &nbsp; (the recording ends here: press <b>reset</b> to replay it from state 0, "
+                    "or go <b>back</b>)")
+        else:
+            note = ""
+        out = [f"<b>state {rec.pos} of {len(rec.history)}</b>{note}"]
         for line in self._where_lines():
             head, sep, rest = line.partition(": ")
             out.append(f"<b>{_esc(head)}</b>{sep}{_esc(rest)}" if sep else _esc(line))

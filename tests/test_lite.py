@@ -298,7 +298,8 @@ READY_AND_FIRST_CELL = """async (path) => {
   await wait('the first cell', () => cell.model.executionCount !== null && !cell.promptNode.textContent.includes('*'));
   const outs = cell.model.outputs.toJSON();
   return {kernel: kernel - t0, first: performance.now() - t0, name: panel.sessionContext.session.kernel.name,
-          stderr: outs.filter(o => o.output_type === 'stream' && o.name === 'stderr').map(o => [].concat(o.text).join('')),
+          stderr: outs.filter(o => o.output_type === 'stream' && o.name === 'stderr')
+                      .map(o => [].concat(o.text).join('')),
           errors: outs.filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue)};
 }""" % (KERNEL_S * 1000)
 

@@ -35,7 +35,6 @@ import copy
 import email.parser
 import hashlib
 import html
-import io
 import json
 import os
 import re

@@ -369,8 +369,8 @@ def test_progress_shows_after_a_second_and_leaves_an_empty_display(monkeypatch):
     now[0] = 1.5
     d.tick()                                             # the parent's poll shows the check that runs
     d("08.1", "the explorer", 1, 3)
-    assert shown == ["Exercise 08.1: check 1 of 3 (2 left after it): the fork at cow-fix ...",
-                     "Exercise 08.1: check 2 of 3 (1 left after it): the explorer ..."]
+    assert shown == ["grading 08.1: check 1 of 3 (2 left after it): the fork at cow-fix ...",
+                     "grading 08.1: check 2 of 3 (1 left after it): the explorer ..."]
     d.close()
     assert shown[-1] == ""                               # what the stored notebook keeps, whatever the timing
 

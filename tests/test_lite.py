@@ -504,8 +504,6 @@ def test_the_front_page_welcomes_and_opens_chapters_ready_in_seconds(site, tmp_p
     print("front page -> chapter, seconds from the click:", json.dumps(record))
 
 
-@pytest.mark.skip(reason="grading progress is issue 22 §3, done in another branch (h18a): un-skip once "
-                         "grade() prints progress lines that start 'grading 07.2:'")
 def test_grading_07_2_in_the_browser_shows_progress_before_the_verdict(site_url):
     """Grading 07.2 in the browser shows progress lines (which check runs, how many are left) before
     its verdict line, as they arrive (looked at while the cell still runs)."""

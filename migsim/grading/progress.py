@@ -42,8 +42,8 @@ def send_to(sink):
 
 
 def line(exercise_id, check, index, total):
-    """'Exercise 08.1: check 3 of 10 (7 left): the explorer at cow-fix ...'."""
-    return f"Exercise {exercise_id}: check {index + 1} of {total} ({total - index - 1} left after it): {check} ..."
+    """'grading 08.1: check 3 of 10 (7 left after it): the explorer at cow-fix ...'."""
+    return f"grading {exercise_id}: check {index + 1} of {total} ({total - index - 1} left after it): {check} ..."
 
 
 def _kernel_display():

@@ -503,6 +503,7 @@ class FindSchedule(Exercise):
         schedule = answers["schedule"]
         if not isinstance(schedule, str):
             return self._problem(2, f"schedule must be a string of task labels like 'M3F2M'; got {schedule!r}")
+        schedule = str.__str__(schedule)       # a plain copy: a str subclass's own methods never run here
         if not schedule.strip():
             return self._problem(2, "not answered yet: your schedule is empty (write the moves of M and F)")
         try:

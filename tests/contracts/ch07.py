@@ -182,3 +182,17 @@ def anon_vma_link(k, vma):
 ROWS.append(Row("07.2", "hostile", "patches the grader's expect", {"anon_vma_link": fn(PATCHES_THE_GRADER,
                                                                                          "anon_vma_link")},
                 False, "changed the grader"))
+
+
+class _ExitsWhenRead(str):
+    """A schedule whose own methods end the interpreter: the grader must read it as a plain string."""
+
+    def __iter__(self):
+        raise SystemExit(0)
+
+    def __contains__(self, item):
+        raise SystemExit(0)
+
+
+ROWS.append(Row("07.1", "hostile", "a str subclass that exits when read",
+                {"schedule": _ExitsWhenRead("M85F7M6F2M")}, True))

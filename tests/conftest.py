@@ -24,11 +24,14 @@ BY_FILE = {
     "test_browser.py": ("browser", "slow"),
     "test_lite.py": ("browser", "slow"),
     "test_nbgrader.py": ("nbgrader", "slow"),
+    "test_nbgrader_course.py": ("nbgrader", "slow"),
 }
 
 # Measured with pytest --durations (2 workers, a busy machine): 2 s or more. Node ids, with or without
 # their [parameters]; shell patterns allowed.
 SLOW = (
+    "tests/test_contracts.py::test_row",         # every grader's table, 211 grades: about 5 CPU-minutes
+    "tests/test_independent_answers.py::test_an_independent_answer_gets_the_right_verdict",
     "tests/test_stateful.py::*",                 # the Hypothesis walks: 170 s together
     "tests/test_draw_more.py::test_machine_picture_redrawn_only_where_it_changed_*",
     "tests/test_explore_patch.py::test_a_patch_with_the_bug_makes_the_fixed_kernel_fail_*",

@@ -17,7 +17,7 @@ from migsim.include.linux.mm import VM_LOCKED, get_page, put_page
 from migsim.include.linux.page_flags import PageLRU
 from migsim.mm.filemap import new_private_list
 
-PAGE = 4096
+from migsim import PAGE_SIZE as PAGE
 EFAULT = 14
 
 

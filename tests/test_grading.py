@@ -385,7 +385,8 @@ def test_a_grade_reports_each_check_from_the_child(monkeypatch):
 
     monkeypatch.setattr(progress, "Display", Recorder)
     v = grade("02.1", migrate_pages=answer(SOLUTION["fix_migrate_pages"], "migrate_pages"))
-    assert v.passed and [r[2:] for r in reports] == [(i, 10) for i in range(10)]
+    n = len(v.results)
+    assert v.passed and n >= 10 and [r[2:] for r in reports] == [(i, n) for i in range(n)]
     assert reports[0][:2] == ("02.1", v.results[0].name)
 
 

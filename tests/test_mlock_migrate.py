@@ -12,7 +12,6 @@ import migsim
 from migsim.include.linux.mm import VM_LOCKED
 from migsim.include.linux.rmap import SWAP_FAIL
 
-PAGE = 4096
 
 
 def locked_page(at):

@@ -249,3 +249,5 @@ ROWS += [
     Row("05.3", "hostile", "raises on a pte it does not expect", mprotect(MPROTECT_RAISES), False,
         "your code raised RuntimeError"),
 ]
+
+NO_HISTORICAL = {"05.2": "migration_entry_wait is new in migration-entries: no earlier version had a bug"}

@@ -292,7 +292,7 @@ ROWS += [
     Row("06.4", "wrong", "a page left out on swap, not in memory", setup(LEFT_OUT), False, "present in memory"),
     Row("06.4", "correct", "two vmas, one page each", setup(TWO_VMAS), True),
     Row("06.4", "correct", "six pages, every other one through swap", setup(ONE_VMA_MANY), True),
-    Row("06.4", "hostile", "the oops raised by the setup itself", setup(FAKE_OOPS), False, "expected no kernel failure"),
+    Row("06.4", "hostile", "the oops raised by the setup itself", setup(FAKE_OOPS), False, "your code raised KernelBug itself"),
     Row("06.4", "hostile", "migrate_page replaced on the machine by one that oopses", setup(PLANTED), False,
         "your setup replaced k.migrate_page"),
     Row("06.4", "hostile", "a task of its own left running for the grader to step", setup(LEFT_A_TASK), False,

@@ -33,6 +33,7 @@ explorer. A failing schedule is named with how to replay it in a stepper.
 import re
 
 from .. import explore, scenarios
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 from ..include.linux.mm import VM_LOCKED, get_page, put_page
 from ..mm.mempolicy import MPOL_MF_MOVE
 from .checks import workload_check
@@ -40,7 +41,6 @@ from .core import Fix, Wrong, expect
 from .drive import finish, until
 
 AT = "swapon-fix"
-PAGE = 4096
 EXPLORE_S = 60.0               # per check: an exploration runs about 76 schedules, slower traced
 MOVE = ("migrate_page_move_mapping", "migrate_page")
 RESTORE = ("remove_migration_pte", "remove_migration_ptes")

@@ -194,5 +194,5 @@ class _ExitsWhenRead(str):
         raise SystemExit(0)
 
 
-ROWS.append(Row("07.1", "hostile", "a str subclass that exits when read",
+ROWS.append(Row("07.1", "correct", "the right schedule in a str subclass that exits when read",
                 {"schedule": _ExitsWhenRead("M85F7M6F2M")}, True))

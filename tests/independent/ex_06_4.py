@@ -1,6 +1,6 @@
 """Exercise 06.4 (find): setup(k) gives a process range on node 0 with some pages in the swap cache (mapped) and some not, for its own mbind MPOL_MF_MOVE."""
 
-PAGE = 4096
+from migsim import PAGE_SIZE as PAGE
 
 
 def _in_swap_cache(k, p, addr):

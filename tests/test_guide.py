@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("tomllib")                # tools/build_guide.py reads TOML: Python 3.11+
+
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("build_guide", ROOT / "tools" / "build_guide.py")
 guide = importlib.util.module_from_spec(_spec)

@@ -5,8 +5,7 @@ writes (the function's text at the fix step, less every line the kernel
 already had at the step before) must appear neither in the chapter before its
 exercise point (the "## N. Exercises" heading) nor anywhere in the student's
 copy in `exercises/`; after that point the chapter shows the real patch.
-Chapters 05 and 06 have the same check in tests/test_contracts_new.py; this
-one covers every chapter, 05 and 06 included, from the grader's registry.
+It covers every fix exercise, found in the grader's registry.
 """
 
 from pathlib import Path

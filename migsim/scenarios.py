@@ -118,6 +118,43 @@ def _build_fork_race(at, patch=None):
     return k, {"a": a, "anon_vma": k.find_vma(parent.mm, a).anon_vma, "mms": (parent.mm, child.mm)}
 
 
+
+def fork_race_variant(forker="parent", own=8, shared=2):
+    """Bug B's loud race in another family: a Scenario (not registered: exercise 07.1's variants).
+
+    `shared` pages are shared copy-on-write by a parent and its child, and
+    the child has `own` pages of its own. With `forker` "parent", root
+    migrates the child (M) while the parent forks (F), as in FORK_RACE;
+    with "child", root migrates the parent while the child forks: the
+    forking process's vma is then not the first on the anon_vma list.
+    """
+    if forker not in ("parent", "child"):
+        raise bad_value("forker", forker, "'parent' or 'child'")
+    for name, n, low in (("own", own, 1), ("shared", shared, 1)):
+        if not isinstance(n, int) or isinstance(n, bool) or not low <= n <= 12:
+            raise bad_value(name, n, f"a number of pages from {low} to 12")
+
+    def build(at, patch=None):
+        k, parent, child, a = _family(at, seed=12, npages=shared, own=own, patch=patch)
+        migrated, forking = (child, parent) if forker == "parent" else (parent, child)
+        k.start(k.sys_migrate_pages, migrated.pid, [0], [1], label="M")
+        k.start(forking.fork, label="F", comm="new child" if forker == "parent" else "grandchild")
+        return k, {"a": a, "anon_vma": k.find_vma(parent.mm, a).anon_vma, "mms": (parent.mm, child.mm)}
+
+    def finish(k, ctx):
+        for p in sorted(k.tasks_by_pid.values(), key=lambda p: p.pid):
+            if p.mm is not None:
+                p.read(ctx["a"], shared * PAGE)
+        k.check()
+
+    who = ("root migrates the child while the parent forks" if forker == "parent"
+           else "root migrates the parent while the child forks")
+    return Scenario(
+        name=f"fork_race_{forker}_forks_{own}_{shared}", bug="B",
+        title=f"fork races migration ({who}; {shared} shared, {own} of the child's own)",
+        about=FORK_RACE.about, build=build, finish=finish, lives=FORK_RACE.lives,
+        signature=FORK_RACE.signature)
+
 def _plan_fork_race_quiet(k, ctx):
     """F links the new child's vma and stops before copying its ptes; M's remove_from_swap
     visits that vma (empty) and stops at the next; F copies the parent's swap pte; M goes on."""

@@ -50,15 +50,15 @@ def grade(exercise_id, hidden=False, **answer):
     exercise = EXERCISES[exercise_id]
     for at in {exercise.before, exercise.step}:
         build(at)                 # cached here, in the caller: a grading child would build it again each time
-    if exercise.variants:
+    if getattr(exercise, "variants", ()):
         answer["student"] = check_student(exercise_id, answer.get("student"))   # a MigsimError if no string
     return sandbox.run(exercise_id, lambda: exercise.grade(answer, hidden=hidden))
 
 
 def variant(exercise_id, student):
     """`student`'s own variant of a seeded find exercise (07.1, ...): printed, it says it in words."""
-    if not isinstance(exercise_id, str) or exercise_id not in EXERCISES or not EXERCISES[exercise_id].variants:
-        seeded = [e for e, ex in EXERCISES.items() if ex.variants]
+    if not isinstance(exercise_id, str) or exercise_id not in EXERCISES or not getattr(EXERCISES[exercise_id], "variants", ()):
+        seeded = [e for e, ex in EXERCISES.items() if getattr(ex, "variants", ())]
         raise MigsimError(f"no variants for exercise {exercise_id!r}: expected one of {', '.join(seeded)}")
     return EXERCISES[exercise_id].variant(student)
 

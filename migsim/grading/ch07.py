@@ -171,8 +171,11 @@ def _describe_07_1(v):
 # 07.1's variants: who forks, and the family's shape. Each has bug B at swapless-core (tests/test_find_variants.py
 # explores every one), and none is the chapter's family (the parent forks, 8 pages of the child's own, 2 shared):
 # the schedules the chapter prints fail on every one of them (tests/test_find_answers_not_printed.py).
+# (6 own, 3 shared with the parent forking is left out: there the quiet plan's schedule at fork-race-fix,
+# which the chapter prints, happens to orphan an entry too.)
 VARIANTS_07_1 = tuple(
-    [{"forker": "parent", "own": own, "shared": shared} for own in range(2, 7) for shared in (1, 2, 3)]
+    [{"forker": "parent", "own": own, "shared": shared} for own in range(2, 7) for shared in (1, 2, 3)
+     if (own, shared) != (6, 3)]
     + [{"forker": "child", "own": own, "shared": shared} for own in range(1, 6) for shared in (1, 2, 3)])
 
 FIND_07_1 = FindSchedule(

@@ -1,10 +1,10 @@
 """Exercise 07.1 (find): a schedule of my variant of the fork race that orphans a migration entry at swapless-core (bug B), not at fork-race-fix.
 
-My variant (student s1234567): the parent and child share 3 pages, the child has 4 of its own, root
+My variant (student s1234513): the parent and child share 3 pages, the child has 4 of its own, root
 migrates the child while the parent forks.
 """
 
-STUDENT = "s1234567"
+STUDENT = "s1234513"
 
 # CORRECT 1: letters, the explorer's shortest failing schedule.
 LETTERS = "M50F7M6F3M"

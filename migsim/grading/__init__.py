@@ -57,11 +57,12 @@ def grade(exercise_id, hidden=False, **answer):
 
 def variant(exercise_id, student):
     """`student`'s own variant of a seeded find exercise (07.1, ...): printed, it says it in words."""
-    if not isinstance(exercise_id, str) or exercise_id not in EXERCISES or not getattr(EXERCISES[exercise_id], "variants", ()):
+    exercise = EXERCISES.get(exercise_id) if isinstance(exercise_id, str) else None
+    if not getattr(exercise, "variants", ()):
         seeded = [e for e, ex in EXERCISES.items() if getattr(ex, "variants", ())]
         raise MigsimError(f"no variants for exercise {exercise_id!r}: expected one of {', '.join(seeded)}")
-    return EXERCISES[exercise_id].variant(student)
+    return exercise.variant(student)
 
 
-__all__ = ["grade", "variant", "Variant", "EXERCISES", "Verdict", "Result", "Fix", "FindSetup", "FindSchedule", "FindEffect", "Wrong",
-           "expect", "Check", "check"]
+__all__ = ["grade", "variant", "Variant", "EXERCISES", "Verdict", "Result", "Fix", "FindSetup", "FindSchedule",
+           "FindEffect", "Wrong", "expect", "Check", "check"]

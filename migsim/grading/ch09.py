@@ -91,7 +91,7 @@ def needed(k):
 
 
 def smallest(exercise):
-    """A check of 09.2's setup: it makes just the swapons its variant needs and nothing else (no process, file or task)."""
+    """A check of 09.2's setup: just the swapons its variant needs, and nothing else (no process, file or task)."""
     def run(setup, guard, variant):
         made = []
 

@@ -64,5 +64,5 @@ def variant(exercise_id, student):
     return exercise.variant(student)
 
 
-__all__ = ["grade", "variant", "Variant", "EXERCISES", "Verdict", "Result", "Fix", "FindSetup", "FindSchedule",
+__all__ = ["grade", "variant", "EXERCISES", "Verdict", "Result", "Fix", "FindSetup", "FindSchedule",
            "FindEffect", "Wrong", "expect", "Check", "check"]

@@ -34,7 +34,7 @@ import re
 from ..errors import MigsimError
 from ..machine import build
 from . import sandbox
-from .core import Check, FindEffect, FindSchedule, FindSetup, Fix, Variant, Wrong, check, check_student, expect
+from .core import Check, FindEffect, FindSchedule, FindSetup, Fix, Wrong, check, check_student, expect
 from .verdict import Result, Verdict
 
 # Each chapter's graders live in a module of their own (ch02.py, ch07.py ...): found on disk, not listed.

@@ -152,7 +152,11 @@ def fork_race_variant(forker="parent", own=8, shared=2):
     return Scenario(
         name=f"fork_race_{forker}_forks_{own}_{shared}", bug="B",
         title=f"fork races migration ({who}; {shared} shared, {own} of the child's own)",
-        about=FORK_RACE.about, build=build, finish=finish, lives=FORK_RACE.lives,
+        about=(f"{who[0].upper()}{who[1:]}. fork links the new vma at the head of the anon_vma before it copies "
+               f"the ptes; remove_migration_ptes can pass the new process before the copy and restore the "
+               f"one it copies from after it, and the new process keeps a migration entry for a page that "
+               f"is gone."),
+        build=build, finish=finish, lives=FORK_RACE.lives,
         signature=FORK_RACE.signature)
 
 def _plan_fork_race_quiet(k, ctx):

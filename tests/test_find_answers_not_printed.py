@@ -1,7 +1,8 @@
 """No find exercise is answered by what the course prints (issue 20, §2).
 
 Every schedule-like string in the chapters' text, in every output of the
-built chapters and exercise notebooks, and every schedule a registered
+built chapters and exercise notebooks, in the exercise notebooks' own cells,
+and every schedule a registered
 scenario carries (`schedule`, `schedule_for(at)`) is graded as an answer to
 07.1, for the students the notebooks use and a few more: none may pass. The
 setup finds are graded with the chapters' own demo machines, made into
@@ -57,7 +58,8 @@ def outputs(path):
 
 
 def printed_schedules():
-    """Every schedule the course shows: chapter texts, built chapters' and exercise copies' outputs, scenarios."""
+    """Every schedule the course shows: chapter texts, built chapters' and exercise copies' outputs, the exercise
+    copies' own cells, scenarios."""
     found = set()
     for md in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.md")):
         found |= schedules_in(md.read_text())
@@ -65,6 +67,9 @@ def printed_schedules():
         for nb in sorted((ROOT / folder).glob("[0-9][0-9]-*.ipynb")):
             for text in outputs(nb):
                 found |= schedules_in(text)
+    for nb in sorted((ROOT / "exercises").glob("[0-9][0-9]-*.ipynb")):     # the student's copy: its text too
+        for cell in nbformat.read(nb, as_version=4).cells:
+            found |= schedules_in(cell.source)
     for sc in scenarios.ALL.values():
         if sc.schedule:
             found.add(sc.schedule)

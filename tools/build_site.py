@@ -95,8 +95,13 @@ LITE_CONFIG = {
                                                 "loadPyodideOptions": {"packages": PRELOAD}}},
     },
 }
-OVERRIDES = {   # no news, no update check: the site asks nobody anything
+OVERRIDES = {
+    # no news, no update check: the site asks nobody anything
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    # every cell in the page, not only those in view ('full', the default, detaches the rest): a stepper
+    # far down a long chapter is there to be scrolled to and found, and the browser's find sees all text;
+    # 'defer' attaches the cells out of view when the browser is idle, so the first screen is as quick
+    "@jupyterlab/notebook-extension:tracker": {"windowingMode": "defer"},
 }
 
 
@@ -426,6 +431,9 @@ def check_site(out, pins):
         raise BuildError("PyPI fallback is not disabled in the site's jupyter-lite.json")
     if kernel.get("loadPyodideOptions", {}).get("packages") != PRELOAD:
         raise BuildError("the site's kernel does not preload the course (loadPyodideOptions.packages)")
+    for plugin, settings in OVERRIDES.items():
+        if config.get("settingsOverrides", {}).get(plugin) != settings:
+            raise BuildError(f"the site's jupyter-lite.json lacks the settings {plugin}: {settings}")
     lock = json.loads((out / "static" / "pyodide" / "pyodide-lock.json").read_text())
     for name in closure(lock["packages"], PRELOAD):
         entry = lock["packages"][name]

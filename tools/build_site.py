@@ -18,7 +18,12 @@ added to the site's Pyodide lock and loaded, all at once, while the kernel start
 (`loadPyodideOptions.packages`), so a notebook needs no install cell; and
 matplotlib's font cache is built here, by Pyodide's own matplotlib under node
 (tools/lite/fontlist.js), and shipped as one more wheel of the lock, so no
-chapter's first cell builds it (a stderr warning and seconds of wasm) again.
+chapter's first cell builds it (a stderr warning and seconds of wasm) again. The
+preloaded wheels are shipped byte-compiled (tools/lite/pycompile.js, Pyodide's own
+Python under node): Pyodide writes no .pyc files, so each notebook would compile
+IPython, numpy, matplotlib and the course from source again as it imports them.
+Every cell of a notebook is in the page (windowingMode 'defer'), not only those in
+view, so what sits far down a long chapter can be scrolled to and found.
 
 Every version and sha256 comes from tools/lite/pins.toml (the build venv's other
 packages from tools/lite/constraints.txt); a download that is missing or differs
@@ -495,6 +500,10 @@ def check_site(out, pins):
         entry = lock["packages"][name]
         if sha256(out / "static" / "pyodide" / entry["file_name"]) != entry["sha256"]:
             raise BuildError(f"{entry['file_name']} on the site differs from its lock entry")
+        with zipfile.ZipFile(out / "static" / "pyodide" / entry["file_name"]) as z:
+            names = z.namelist()
+        if any(n.endswith(".py") for n in names) and not any(n.endswith(".pyc") for n in names):
+            raise BuildError(f"{entry['file_name']} on the site is not byte-compiled")
     index = json.loads((out / "pypi" / "all.json").read_text())
     missing = {"migsim", *(canon(p["pypi"].split("==")[0]) for p in pins["served"])} - {canon(n) for n in index}
     if missing:

@@ -1,8 +1,9 @@
 """03.2, second independent set (see README.md): student u7654321 (5 pages, the held page ext2)
 and u1112223 (5 pages, the held page anonymous)."""
+import migsim
 from migsim.include.linux.mm import get_page, put_page
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 def _one_vma_each(k, variant):

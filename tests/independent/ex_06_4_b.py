@@ -2,7 +2,7 @@
 u1112223 (5 pages, 4 cached)."""
 import migsim
 
-PAGE = 4096
+PAGE = migsim.PAGE_SIZE
 
 
 def _cached_first(k, variant):

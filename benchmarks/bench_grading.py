@@ -31,11 +31,12 @@ from migsim.grading import guard, sandbox  # noqa: E402
 
 
 def graded_cells(chapter):
-    """[(grade_id, source)] of the nbgrader cells of solutions/`chapter`*.ipynb, in order."""
+    """[(grade_id, source)] of the code cells of solutions/`chapter`*.ipynb, in order (a cell
+    without nbgrader metadata, such as one asking for the student's variant, is "plain")."""
     path = next((ROOT / "solutions").glob(f"{chapter}*.ipynb"))
     nb = nbformat.read(path, as_version=4)
-    return path.stem, [(c.metadata.nbgrader.grade_id, c.source) for c in nb.cells
-                       if c.cell_type == "code" and "nbgrader" in c.metadata]
+    return path.stem, [(c.metadata.nbgrader.grade_id if "nbgrader" in c.metadata else "plain", c.source)
+                       for c in nb.cells if c.cell_type == "code"]
 
 
 def run_cells(cells, on_grade):

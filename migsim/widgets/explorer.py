@@ -94,6 +94,7 @@ class ExplorerView:
                 raise                         # the registered kernel raising is the simulator's bug: loud
             self._fail(self._raised(e))
             return None
+        self.show_progress(self.report)       # the last count, when it is no multiple of EVERY
         self.counts.value = "<br>".join(_esc(line) for line in self.counts_text().splitlines())
         self.open_button.disabled = not self.report.failing
         return self.report

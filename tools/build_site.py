@@ -78,9 +78,10 @@ INSTALL_TAG = "lite-install"        # the install cell older builds added: dropp
 FONT_CACHE = "matplotlib-font-cache"   # the wheel that holds matplotlib/fontlist.json (made here)
 KERNEL_WHEELS = ("piplite", "pyodide-kernel", "ipykernel", "widgetsnbextension")  # the kernel extension's
 # Loaded while the kernel starts, with what they depend on (by the lock): the kernel's own packages
-# (the pyodide kernel installs any of these it does not find preloaded, one by one, with piplite),
-# then the course and the font cache. Loading them together costs one batch of parallel fetches.
-PRELOAD = ["micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython",
+# (the pyodide kernel installs any of these it does not find preloaded, one by one, with piplite;
+# it looks for its own spelling, "pyodide_kernel", which Pyodide's lock look-up normalizes), then
+# the course and the font cache. Loading them together costs one batch of parallel fetches.
+PRELOAD = ["micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm", "pyodide_kernel", "jedi", "ipython",
            "migsim", FONT_CACHE]
 # What a requirement's marker is evaluated against: Pyodide 0.27's Python in the browser.
 PYODIDE_MARKERS = {"sys_platform": "emscripten", "platform_system": "Emscripten", "os_name": "posix",

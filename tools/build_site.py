@@ -19,9 +19,11 @@ added to the site's Pyodide lock and loaded, all at once, while the kernel start
 matplotlib's font cache is built here, by Pyodide's own matplotlib under node
 (tools/lite/fontlist.js), and shipped as one more wheel of the lock, so no
 chapter's first cell builds it (a stderr warning and seconds of wasm) again. The
-preloaded wheels are shipped byte-compiled (tools/lite/pycompile.js, Pyodide's own
-Python under node): Pyodide writes no .pyc files, so each notebook would compile
-IPython, numpy, matplotlib and the course from source again as it imports them.
+preloaded wheels and the standard library (python_stdlib.zip, sources only on npm)
+are shipped byte-compiled (tools/lite/pycompile.js, Pyodide's own Python under
+node): Pyodide writes no .pyc files, so each notebook would compile IPython, numpy,
+matplotlib, the course and the stdlib modules they use from source again as it
+imports them (the stdlib's alone cost a kernel about 1.5 s of CPU).
 Every cell of a notebook is in the page (windowingMode 'defer'), not only those in
 view, so what sits far down a long chapter can be scrolled to and found.
 
@@ -76,9 +78,10 @@ INSTALL_TAG = "lite-install"        # the install cell older builds added: dropp
 FONT_CACHE = "matplotlib-font-cache"   # the wheel that holds matplotlib/fontlist.json (made here)
 KERNEL_WHEELS = ("piplite", "pyodide-kernel", "ipykernel", "widgetsnbextension")  # the kernel extension's
 # Loaded while the kernel starts, with what they depend on (by the lock): the kernel's own packages
-# (the pyodide kernel installs any of these it does not find preloaded, one by one, with piplite),
-# then the course and the font cache. Loading them together costs one batch of parallel fetches.
-PRELOAD = ["micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython",
+# (the pyodide kernel installs any of these it does not find preloaded, one by one, with piplite;
+# it looks for its own spelling, "pyodide_kernel", which Pyodide's lock look-up normalizes), then
+# the course and the font cache. Loading them together costs one batch of parallel fetches.
+PRELOAD = ["micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm", "pyodide_kernel", "jedi", "ipython",
            "migsim", FONT_CACHE]
 # What a requirement's marker is evaluated against: Pyodide 0.27's Python in the browser.
 PYODIDE_MARKERS = {"sys_platform": "emscripten", "platform_system": "Emscripten", "os_name": "posix",
@@ -366,6 +369,7 @@ def font_cache_wheel(fontlist, version, dest):
 
 
 PYCOMPILE = ROOT / "tools" / "lite" / "pycompile.js"
+STDLIB = "python_stdlib.zip"     # Python's standard library as Pyodide ships it: sources only (pycompile.js)
 
 
 def compiled_copy(wheel, cache):
@@ -421,7 +425,7 @@ def byte_compiled(dest, lock, cache, runtime):
 
 def pyodide_with_the_course(cached, dest, wheels, cache):
     """The site's static/pyodide: the checked Pyodide folder plus `wheels`, all in one lock, the
-    preloaded wheels byte-compiled."""
+    preloaded wheels and the standard library byte-compiled."""
     shutil.copytree(cached, dest, copy_function=os.link)
     lock_file = dest / "pyodide-lock.json"
     lock = json.loads(lock_file.read_text())
@@ -431,6 +435,9 @@ def pyodide_with_the_course(cached, dest, wheels, cache):
     added = add_to_lock(lock, wheels)
     closure(lock["packages"], PRELOAD)           # everything preloaded is in the lock, with its needs
     log(f"byte-compiled wheels in the site: {byte_compiled(dest, lock, cache, cached)}")
+    stdlib = byte_compile([dest / STDLIB], cache, cached)[dest / STDLIB]
+    (dest / STDLIB).unlink()                     # a hard link into the cache: never write through it
+    os.link(stdlib, dest / STDLIB)
     lock_file.write_text(json.dumps(lock))
     return added
 
@@ -504,6 +511,9 @@ def check_site(out, pins):
             names = z.namelist()
         if any(n.endswith(".py") for n in names) and not any(n.endswith(".pyc") for n in names):
             raise BuildError(f"{entry['file_name']} on the site is not byte-compiled")
+    with zipfile.ZipFile(out / "static" / "pyodide" / STDLIB) as z:
+        if not any(n.endswith(".pyc") for n in z.namelist()):
+            raise BuildError(f"{STDLIB} on the site is not byte-compiled")
     index = json.loads((out / "pypi" / "all.json").read_text())
     missing = {"migsim", *(canon(p["pypi"].split("==")[0]) for p in pins["served"])} - {canon(n) for n in index}
     if missing:
@@ -546,7 +556,7 @@ def build(out, extra=()):
         pyodide = assemble_pyodide(pins, cache, npm.result(), redist.result())
         # node runs while pip fills the venv: the font cache, and Pyodide's wheels byte-compiled
         # (the cache byte_compiled takes them from; the course's few wheels come later)
-        compiling = pool.submit(byte_compile, sorted(pyodide.glob("*.whl")), cache, pyodide)
+        compiling = pool.submit(byte_compile, [*sorted(pyodide.glob("*.whl")), pyodide / STDLIB], cache, pyodide)
         fontlist = font_cache(pyodide)
         compiling.result()
         bindir = venv.result()

@@ -5,6 +5,9 @@
 // of wasm per notebook. OUT is IN with __pycache__/*.cpython-312.pyc beside each module, unchecked-hash
 // pycs (PEP 552: used without looking at the source's mtime, which a wheel does not keep); the sources
 // stay, so tracebacks still show the lines. Tests folders are left uncompiled: nothing imports them.
+// python_stdlib.zip (the standard library, imported from /lib/python312.zip) comes from npm with
+// sources only, so every kernel compiled encodings, asyncio, inspect, email ... again at each boot; its
+// copy gets X.pyc beside each X.py, the layout zipimport reads (it knows no __pycache__).
 const path = require("path");
 const dir = path.resolve(process.argv[2]);
 const pairs = process.argv.slice(3).map((p) => path.resolve(p));
@@ -19,6 +22,8 @@ import zipfile
 
 def compile_wheel(src, dst):
     tag = sys.implementation.cache_tag
+    stdlib = src.endswith("/python_stdlib.zip")
+    where = "/lib/python%d%d.zip/" % sys.version_info[:2] if stdlib else "/lib/python3.12/site-packages/"
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         added = []
         for info in zin.infolist():
@@ -31,11 +36,11 @@ def compile_wheel(src, dst):
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    code = compile(data, "/lib/python3.12/site-packages/" + name, "exec", dont_inherit=True)
+                    code = compile(data, where + name, "exec", dont_inherit=True)
             except SyntaxError:
                 continue                      # never imported as it is (a template, a py2 file)
             folder, _, module = name.rpartition("/")
-            pyc = (folder + "/" if folder else "") + "__pycache__/" + module[:-3] + "." + tag + ".pyc"
+            pyc = name + "c" if stdlib else (folder + "/" if folder else "") + "__pycache__/" + module[:-3] + "." + tag + ".pyc"
             added.append((pyc, external._code_to_hash_pyc(code, importlib.util.source_hash(data), False)))
         for name, data in added:              # fixed dates: the same bytes on every build
             zout.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)

@@ -3,6 +3,7 @@
     from migsim.grading import grade
     v = grade("02.1", migrate_pages=migrate_pages)     # a fix: the patch's hunk, written by you
     v = grade("02.2", setup=setup)                     # a find: a machine that shows the bug
+    v = grade("05.3", answer=0x0012343E)               # a prediction: a value or a choice
     v.passed, v.score, v.total, v.message; print(v.details())
     v.credit(2)                                        # the score as a share of 2 points (nbgrader)
 
@@ -32,7 +33,7 @@ import re
 from ..errors import MigsimError
 from ..machine import build
 from . import sandbox
-from .core import Check, FindEffect, FindSchedule, FindSetup, Fix, Wrong, check, expect
+from .core import Check, FindEffect, FindSchedule, FindSetup, Fix, Predict, Wrong, check, expect
 from .verdict import Result, Verdict
 
 # Each chapter's graders live in a module of their own (ch02.py, ch07.py ...): found on disk, not listed.
@@ -51,5 +52,5 @@ def grade(exercise_id, hidden=False, **answer):
     return sandbox.run(exercise_id, lambda: exercise.grade(answer, hidden=hidden))
 
 
-__all__ = ["grade", "EXERCISES", "Verdict", "Result", "Fix", "FindSetup", "FindSchedule", "FindEffect", "Wrong",
-           "expect", "Check", "check"]
+__all__ = ["grade", "EXERCISES", "Verdict", "Result", "Fix", "FindSetup", "FindSchedule", "FindEffect", "Predict",
+           "Wrong", "expect", "Check", "check"]

@@ -12,8 +12,9 @@ reference is released.
 from errno import EAGAIN, EPERM
 
 from ..include.linux.mm import get_page, put_page
+from ..machine import Kernel
 from .checks import run_to_end, workload_check
-from .core import FindEffect, Fix, check, expect
+from .core import FindEffect, Fix, Predict, check, expect, passes_over
 
 from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 KINDS = ("anon", "ext2", "listfs")
@@ -178,3 +179,21 @@ FIND_03_2 = FindEffect(
     at=("remove-definitions", "drop-nr-refs"))
 
 EXERCISES = (FIX_03_1, FIND_03_2)
+
+
+# --- 03.3 (predict): passes over a page someone else holds, at drop-nr-refs ------------------
+
+def passes_pinned_03():
+    """How many passes migrate_pages makes at drop-nr-refs over a shared ext2 page with one extra reference."""
+    k = Kernel(at="drop-nr-refs", nodes=2, frames_per_node=16, seed=3)
+    k.sys_swapon(8)
+    p = k.spawn("gcc")
+    a = p.mmap(1, file=k.create_file("notes", 1, fs="ext2"), shared=True)
+    p.write(a, b"notes")
+    page = k.page(p, a)
+    get_page(page)                            # someone else holds it
+    return passes_over(k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M"), page)
+
+
+PREDICT_03_3 = Predict("03.3", "drop-nr-refs", "passes over a page someone else holds", passes_pinned_03)
+EXERCISES = EXERCISES + (PREDICT_03_3,)

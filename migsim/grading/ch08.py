@@ -10,11 +10,11 @@ random point of a migration with the copy-on-write check on
 
 import random
 
-from .. import explore, scenarios
+from .. import explore, sched, scenarios
 from ..include.linux.pgtable_walk import get_pte, pte_clear
 from ..include.linux.swapops import pte_to_swp_entry, swp_offset
 from .checks import drive, workload_check
-from .core import Fix, check, expect
+from .core import Fix, Predict, check, expect
 
 from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 
@@ -140,3 +140,24 @@ FIX_08_1 = Fix(
     results={"copy_one_pte": (lambda v: v is None, "None (it returns nothing)")})
 
 EXERCISES = (FIX_08_1,)
+
+
+# --- 08.2 (predict): whose bytes the parent reads at fork-race-fix ---------------------------
+
+READERS_08 = ("parent", "new child")
+
+
+def parent_reads_08():
+    """Whose bytes the parent reads after COW_FORK's schedule and the new child's write, at fork-race-fix."""
+    cow = scenarios.COW_FORK
+    k, ctx = cow.build("fork-race-fix")
+    sched.replay(k, cow.schedule)
+    sched.run(k)
+    new_child = max(k.tasks_by_pid.values(), key=lambda p: p.pid)
+    new_child.write(ctx["a"], b"CHILD!")
+    return "new child" if ctx["parent"].read(ctx["a"], 6) == b"CHILD!" else "parent"
+
+
+PREDICT_08_2 = Predict("08.2", "fork-race-fix", "whose bytes the parent reads at fork-race-fix", parent_reads_08,
+                       choices=READERS_08)
+EXERCISES = EXERCISES + (PREDICT_08_2,)

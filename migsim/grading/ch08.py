@@ -144,7 +144,7 @@ EXERCISES = (FIX_08_1,)
 
 # --- 08.2 (predict): whose bytes the parent reads at fork-race-fix ---------------------------
 
-READERS_08 = ("parent", "new child")
+READERS_08 = ("parent", "child", "new child")       # its own bytes, the first child's, the new child's
 
 
 def parent_reads_08():
@@ -155,7 +155,8 @@ def parent_reads_08():
     sched.run(k)
     new_child = max(k.tasks_by_pid.values(), key=lambda p: p.pid)
     new_child.write(ctx["a"], b"CHILD!")
-    return "new child" if ctx["parent"].read(ctx["a"], 6) == b"CHILD!" else "parent"
+    read = ctx["parent"].read(ctx["a"], 6)
+    return "new child" if read == b"CHILD!" else "parent" if read == b"family" else "child"
 
 
 PREDICT_08_2 = Predict("08.2", "fork-race-fix", "whose bytes the parent reads at fork-race-fix", parent_reads_08,

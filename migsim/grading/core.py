@@ -657,9 +657,15 @@ def plain_answer(answer, choices):
     else:
         raise MigsimError(f"your answer is of type {str(kind.__name__)[:40]}; expected {wanted}")
     if choices is not None and value not in choices:
-        shown = repr(value) if len(repr(value)) < 60 else repr(value)[:57] + "..."
-        raise MigsimError(f"your answer {shown} is not one of the choices; expected {wanted}")
+        raise MigsimError(f"your answer {shown(value)} is not one of the choices; expected {wanted}")
     return value
+
+
+def shown(value):
+    """A plain int or str, shown short (a huge int is never turned into its digits)."""
+    if type(value) is int:
+        return repr(value) if -10**18 < value < 10**18 else f"(an int of {value.bit_length()} bits)"
+    return repr(value) if len(value) < 50 else repr(value[:47]) + "..."
 
 
 class Predict(Exercise):

@@ -1,6 +1,6 @@
 """The contract of chapter 03's graders: 03.1 (the count it expects) and 03.2 (a reference that pins a page)."""
 
-from . import Row, chapter_cells, kernel_copy, run_cells
+from . import Row, chapter_cells, kernel_copy, run_cells, predict
 
 CHAPTER = "03-the-reference-count-rule.ipynb"
 SOLUTION, STUDENT = chapter_cells(CHAPTER, "solutions"), chapter_cells(CHAPTER, "exercises")
@@ -82,3 +82,6 @@ ROWS = [
     Row("03.2", "hostile", "raises", setup("return 1 / 0"), False, "ZeroDivisionError"),
     Row("03.2", "hostile", "raises a KernelBug itself", setup(RAISES_ITSELF), False, "raised KernelBug itself"),
 ]
+
+ROWS += predict.rows(CHAPTER, "03.3", 11, correct=[0xB, 11 + 0], wrong=[1, 10, 12],
+                     wrong_type="11", expected_words="an int")

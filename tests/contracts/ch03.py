@@ -83,5 +83,5 @@ ROWS = [
     Row("03.2", "hostile", "raises a KernelBug itself", setup(RAISES_ITSELF), False, "raised KernelBug itself"),
 ]
 
-ROWS += predict.rows(CHAPTER, "03.3", 11, correct=[0xB, 11 + 0], wrong=[1, 10, 12],
-                     wrong_type="11", expected_words="an int")
+ROWS += predict.rows(CHAPTER, "03.3", "empty", correct=["Empty", " empty"], wrong=["present", "swap entry",
+                     "migration entry"], wrong_type=0, expected_words="one of 'present', 'empty'")

@@ -54,5 +54,5 @@ ROWS = [
         False, "AttributeError"),
 ]
 
-ROWS += predict.rows(CHAPTER, "08.2", "new child", correct=["New child", " new child"], wrong=["parent", "child"],
-                     wrong_type=100, expected_words="one of 'parent', 'child', 'new child'")
+ROWS += predict.rows(CHAPTER, "08.2", 2, correct=[0b10, 1 + 1], wrong=[0, 1, 3],
+                     wrong_type="two", expected_words="an int")

@@ -2,7 +2,8 @@
 
 * chapters 05 and 06 have at least three graded exercises each (predictions
   not counted), and the course at least 22 in all;
-* every chapter 00-11 asks at least two predictions and has at least one
+* every chapter 00-11 asks at least two predictions, each answered inside a
+  `<details>` that closes before the next code cell, and has at least one
   graded prediction (a `Predict` through `grade`, worth 1 point), whose
   question is in the chapter, asked before the cell that answers it (its
   answer inside the `<details>` that follows), and whose solution notebook
@@ -46,6 +47,29 @@ def test_every_chapter_asks_two_predictions_and_grades_one(nn):
 
 
 @pytest.mark.parametrize("nn", NUMBERS)
+def test_every_prediction_s_answer_is_folded_before_the_next_cell(nn):
+    text = chapter_md(nn).read_text()
+    for m in re.finditer(r"\*Predict first:\*", text):
+        line = text.count("\n", 0, m.start()) + 1
+        rest = text[m.end():]
+        cell = rest.find("```{code-cell}")
+        before_cell = rest if cell == -1 else rest[:cell]
+        opened, closed = before_cell.find("<details>"), before_cell.find("</details>")
+        assert -1 < opened < closed, f"chapter {nn}, line {line}: the answer is not inside <details> before the cell"
+        assert "*Predict first:*" not in before_cell[:opened], f"chapter {nn}, line {line}: two questions, one reveal"
+
+
+def test_no_two_exercises_share_an_id():
+    """The registry is a dict by id: a prediction reusing an id would silently replace an exercise."""
+    import importlib
+
+    from migsim.grading import CHAPTERS
+
+    ids = [ex.id for name in CHAPTERS for ex in importlib.import_module(f"migsim.grading.{name}").EXERCISES]
+    assert sorted(ids) == sorted(set(ids)) == sorted(EXERCISES)
+
+
+@pytest.mark.parametrize("nn", NUMBERS)
 def test_a_graded_prediction_is_asked_before_the_cell_that_answers_it(nn):
     md = chapter_md(nn)
     text = md.read_text()
@@ -85,3 +109,18 @@ def test_a_prediction_s_answer_is_computed_not_typed_in():
         assert ex.expected() == 0 and seen
     finally:
         ch05.swp_entry_to_pte = original
+
+
+def test_07_3_asks_whether_the_schedule_applies_not_whether_it_fails():
+    """Whether LOUD.schedule still fails at the fix is answered by section 9; whether it still applies is not."""
+    from types import SimpleNamespace
+
+    import migsim.grading.ch07 as ch07
+
+    original = ch07.scenarios.run
+    try:
+        ch07.scenarios.run = lambda *args: SimpleNamespace(applies=True, failed=False)
+        assert EXERCISES["07.3"].expected() == "yes"
+    finally:
+        ch07.scenarios.run = original
+    assert EXERCISES["07.3"].expected() == "no"

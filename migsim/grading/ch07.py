@@ -202,11 +202,15 @@ EXERCISES = (FIND_07_1, FIX_07_2)
 # --- 07.3 (predict): the broken build's schedule at the fix ----------------------------------
 
 def loud_at_fix_07():
-    """'yes' if FORK_RACE's own schedule (the broken build's) still makes the machine fail at fork-race-fix."""
+    """'yes' if every move of FORK_RACE's own schedule (the broken build's) still applies at fork-race-fix.
+
+    Not "does it still fail": section 9 of the chapter has just argued that
+    the fix closes the race, so that would be no question at all.
+    """
     race = scenarios.FORK_RACE
-    return "yes" if scenarios.run(race, "fork-race-fix", race.schedule).failed else "no"
+    return "yes" if scenarios.run(race, "fork-race-fix", race.schedule).applies else "no"
 
 
-PREDICT_07_3 = Predict("07.3", "fork-race-fix", "does LOUD.schedule still reach the race at fork-race-fix?",
+PREDICT_07_3 = Predict("07.3", "fork-race-fix", "does every move of LOUD.schedule still apply at fork-race-fix?",
                        loud_at_fix_07, choices=("yes", "no"))
 EXERCISES = EXERCISES + (PREDICT_07_3,)

@@ -5,7 +5,7 @@
     v = grade("02.2", setup=setup)                     # a find: a machine that shows the bug
     print(variant("07.1", student="s1234567"))         # a seeded find: your own variant, in words
     v = grade("07.1", student="s1234567", schedule="...")
-    v = grade("05.3", answer=0x0012343E)               # a prediction: a value or a choice
+    v = grade("04.2", answer=guess)                    # a prediction: a value, or one of its choices
     v.passed, v.score, v.total, v.message; print(v.details())
     v.credit(2)                                        # the score as a share of 2 points (nbgrader)
 

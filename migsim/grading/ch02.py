@@ -9,13 +9,12 @@ another process's pte, never in that of the process being migrated.
 """
 
 from .. import scenarios
-from ..machine import Kernel
+from ..machine import Kernel, build
 from ..include.linux.mm import VM_LOCKED, page_mapped
 from ..include.linux.rmap import SWAP_AGAIN
 from .checks import (already_dirty, check_already_dirty, check_anon, check_ext2, check_listfs_clean,
                      check_racing_writer, editor, migrate, moved, scenario_check, workload_check)
 from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
-from ..machine import build
 from .core import Check, Fix, FindSetup, MACHINE_FAILURES, Predict, check, expect, play
 
 

@@ -1,9 +1,10 @@
-"""The capstone's contract table (tests/contracts/ch11.py): 11.1-11.4.
+"""The capstone's contract table (tests/contracts/ch11.py): 11.1-11.4, and the prediction 11.5.
 
 Each row is an answer and the verdict it must get, hidden checks included:
 the untouched exercise fails, the solution passes, the historical bug and
 plausible wrong answers fail, differently written correct answers pass.
-Also: chapter 11's solution notebook has one graded test cell per part.
+Also: chapter 11's solution notebook has one graded test cell per part, and
+one for its graded prediction (11.5, a point; its rows are in the same table).
 """
 
 from collections import Counter
@@ -18,6 +19,7 @@ from migsim.grading import EXERCISES, grade
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = ch11.ROWS
 PARTS = ("11.1", "11.2", "11.3", "11.4")
+PREDICTION = "11.5"                # issue 20 §4: one graded prediction per chapter
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r.exercise}-{r.kind}-{r.label}" for r in ROWS])
@@ -46,8 +48,8 @@ def test_a_failing_race_names_its_shortest_schedule_and_the_stepper_that_replays
 
 
 def test_the_capstone_has_one_graded_cell_per_part_with_its_points():
-    assert all(p in EXERCISES for p in PARTS)
+    assert all(p in EXERCISES for p in PARTS) and EXERCISES[PREDICTION].kind == "predict"
     nb = nbformat.read(ROOT / "solutions" / "11-capstone.ipynb", as_version=4)
     graded = [c.metadata.nbgrader for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    assert [g.grade_id for g in graded] == [f"test_{p.replace('.', '_')}" for p in PARTS]
-    assert [g.points for g in graded] == [2, 2, 2, 3]
+    assert [g.grade_id for g in graded] == [f"test_{p.replace('.', '_')}" for p in (*PARTS, PREDICTION)]
+    assert [g.points for g in graded] == [2, 2, 2, 3, 1]

@@ -40,10 +40,17 @@ ANSWERS = list(answers())
 
 
 def test_there_are_answers_for_every_exercise():
-    """Every exercise but the capstone's (written after these answers) has its independent answers."""
+    """Every exercise but the capstone's (written after these answers) has its independent answers.
+
+    The graded predictions (issue 20 §4) came after them too, and not from an
+    independent writer: their answers are a value or a choice, and the hostile
+    ones (objects equal to everything, lying str and int subclasses, huge
+    values) are in tests/contracts/predict.py. They are left out here until
+    someone who has not read the graders writes answers for them.
+    """
     from migsim.grading import EXERCISES
     have = {p.values[0] for p in ANSWERS}
-    assert {e for e in EXERCISES if not e.startswith("11.")} <= have
+    assert {e for e, ex in EXERCISES.items() if not e.startswith("11.") and ex.kind != "predict"} <= have
 
 
 @pytest.mark.parametrize("exercise, label, answer, passes", ANSWERS)

@@ -66,6 +66,7 @@ NOT_WALKED = {
     "grading.FindSetup": "an exercise's definition, made by grader modules",
     "grading.FindSchedule": "an exercise's definition, made by grader modules",
     "grading.FindEffect": "an exercise's definition, made by grader modules",
+    "grading.Predict": "an exercise's definition, made by grader modules",
     "grading.Check": "a check of an exercise, made by grader modules",
     "grading.check": "the decorator grader modules put on their checks",
     "scenarios.Scenario": "a scenario's definition, made by the scenarios module",

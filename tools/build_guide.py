@@ -102,6 +102,13 @@ def wrong_answers(rows, exercise):
     return ["| kind | the answer | its verdict |", "|---|---|---|", *lines]
 
 
+def graded_where(ex):
+    """Where an exercise is graded, in one sentence."""
+    if ex.kind == "predict":
+        return f"Predict, worth {ex.points} point: its answer is computed by running the simulator at `{ex.step}`."
+    return f"{type(ex).__name__}, graded at `{ex.before}` (the step before `{ex.step}`)."
+
+
 def chapter_section(nn, md, notes, rows):
     out = [f"## {title(md)}", "", f"Notebook: [`notebooks/{md.stem}.ipynb`](../notebooks/{md.stem}.ipynb). "
            f"Time: **{notes.get('time', '(not given)')}**.", "", "**Objectives.**", ""]
@@ -123,8 +130,7 @@ def chapter_section(nn, md, notes, rows):
         out += ["**Exercises.**", ""]
         for ex in exercises:
             out += [f"### Exercise {ex.id}: {ex.title}", "",
-                    f"{type(ex).__name__}, graded at `{ex.before}` (the step before `{ex.step}`). "
-                    "The answers students get wrong, with the verdict each gets:", ""]
+                    graded_where(ex) + " The answers students get wrong, with the verdict each gets:", ""]
             out += wrong_answers(rows, ex.id) + [""]
     if notes.get("discuss"):
         out += ["**What to discuss.**", "", notes["discuss"].strip(), ""]

@@ -5,6 +5,7 @@
     v = grade("02.2", setup=setup)                     # a find: a machine that shows the bug
     print(variant("07.1", student="s1234567"))         # a seeded find: your own variant, in words
     v = grade("07.1", student="s1234567", schedule="...")
+    v = grade("04.2", answer=guess)                    # a prediction: a value, or one of its choices
     v.passed, v.score, v.total, v.message; print(v.details())
     v.credit(2)                                        # the score as a share of 2 points (nbgrader)
 
@@ -34,7 +35,7 @@ import re
 from ..errors import MigsimError
 from ..machine import build
 from . import sandbox
-from .core import Check, FindEffect, FindSchedule, FindSetup, Fix, Wrong, check, check_student, expect
+from .core import Check, FindEffect, FindSchedule, FindSetup, Fix, Predict, Wrong, check, check_student, expect
 from .verdict import Result, Verdict
 
 # Each chapter's graders live in a module of their own (ch02.py, ch07.py ...): found on disk, not listed.
@@ -65,4 +66,4 @@ def variant(exercise_id, student):
 
 
 __all__ = ["grade", "variant", "EXERCISES", "Verdict", "Result", "Fix", "FindSetup", "FindSchedule",
-           "FindEffect", "Wrong", "expect", "Check", "check"]
+           "FindEffect", "Predict", "Wrong", "expect", "Check", "check"]

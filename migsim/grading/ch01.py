@@ -29,9 +29,10 @@ from ..include.linux.page_flags import PageDirty, PagePrivate
 from ..include.linux.rmap import SWAP_AGAIN
 from ..errors import MigsimError
 from ..kernel.module import Module
+from ..machine import Kernel
 from .checks import (MAX_POINTS, check_anon, check_ext2, check_listfs_clean, drive, migrate, moved, seeded,
                      workload_check)
-from .core import Fix, Maker, check, expect
+from .core import Fix, Maker, Predict, check, expect
 from .guard import Guard, StudentError
 
 USED = "_module_symbols"     # where a kernel remembers the symbols the answer called (per instance)
@@ -321,3 +322,21 @@ FIX_01_2 = Fix(
         lambda v: isinstance(v, int) and not isinstance(v, bool) and v <= 1, "0, 1 or a negative error code")})
 
 EXERCISES = (FIX_01_1, FIX_01_2)
+
+
+# --- 01.3 (predict): where an out-of-tree module stops loading ------------------------------
+
+STEPS_01 = ("v2.6.16", "reorg", "fixups", "unexport-swap-page", "group-functions", "remove-definitions")
+
+
+def oldfs_stops_01():
+    """The first of STEPS_01 at which the module `oldfs` (it needs swap_page and migrate_page) fails to load."""
+    for at in STEPS_01:
+        if Kernel(at=at, seed=1).sys_init_module(Module("oldfs", ("swap_page", "migrate_page"))) < 0:
+            return at
+    return None
+
+
+PREDICT_01_3 = Predict("01.3", "unexport-swap-page", "the first step at which oldfs no longer loads",
+                       oldfs_stops_01, choices=STEPS_01)
+EXERCISES = EXERCISES + (PREDICT_01_3,)

@@ -9,13 +9,13 @@ another process's pte, never in that of the process being migrated.
 """
 
 from .. import scenarios
+from ..machine import Kernel, build
 from ..include.linux.mm import VM_LOCKED, page_mapped
 from ..include.linux.rmap import SWAP_AGAIN
 from .checks import (already_dirty, check_already_dirty, check_anon, check_ext2, check_listfs_clean,
                      check_racing_writer, editor, migrate, moved, scenario_check, workload_check)
 from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
-from ..machine import build
-from .core import Check, Fix, FindSetup, check, expect, play
+from .core import Check, Fix, FindSetup, MACHINE_FAILURES, Predict, check, expect, play
 
 
 
@@ -172,3 +172,26 @@ FIND_02_2 = FindSetup(
                  lambda setup, guard, variant=None: dirtied_by_another(FIND_02_2, setup, guard, variant))])
 
 EXERCISES = (FIX_02_1, FIND_02_2)
+
+
+# --- 02.3 (predict): a private mapping of the listfs file ------------------------------------
+
+def private_shows_a_02():
+    """'yes' if bug A shows at fixups when the editor maps the listfs page privately and writes, else 'no'."""
+    k = Kernel(at="fixups", nodes=2, frames_per_node=16, seed=4)
+    f = k.create_file("journal", 1, fs="listfs")
+    p = k.spawn("editor")
+    q = p.mmap(1, file=f)                     # private: the write makes an anonymous copy
+    p.write(q, b"unsaved")
+    k.sys_swapon(8)
+    try:
+        k.sys_migrate_pages(p.pid, [0], [1])
+        k.check()
+    except MACHINE_FAILURES:
+        return "yes"
+    return "no"
+
+
+PREDICT_02_3 = Predict("02.3", "fixups", "a private mapping written at fixups: does bug A show?",
+                       private_shows_a_02, choices=("yes", "no"))
+EXERCISES = EXERCISES + (PREDICT_02_3,)

@@ -14,8 +14,9 @@ released. The hidden checks judge the same setup on other variants.
 from errno import EAGAIN, EPERM
 
 from ..include.linux.mm import PageAnon, get_page, put_page
+from ..machine import Kernel
 from .checks import run_to_end, workload_check
-from .core import FindEffect, Fix, check, expect
+from .core import FindEffect, Fix, Predict, check, expect
 
 from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 KINDS = ("anon", "ext2", "listfs")
@@ -201,3 +202,27 @@ FIND_03_2 = FindEffect(
         [{"kind": kind, "pages": n} for kind in KINDS for n in (2, 3, 4, 5)], _describe_03_2)
 
 EXERCISES = (FIX_03_1, FIND_03_2)
+
+
+# --- 03.3 (predict): gcc's pte after migrate_pages gives up on a page someone else holds ----
+
+PTE_KINDS_03 = ("present", "empty", "swap entry", "migration entry")
+_KINDS_03 = {"present": "present", "none": "empty", "swap": "swap entry",
+             "migration-write": "migration entry", "migration-read": "migration entry"}
+
+
+def pinned_pte_03():
+    """gcc's pte (one of PTE_KINDS_03) once sys_migrate_pages gives up, at drop-nr-refs, on a page held elsewhere."""
+    k = Kernel(at="drop-nr-refs", nodes=2, frames_per_node=16, seed=3)
+    k.sys_swapon(8)
+    p = k.spawn("gcc")
+    a = p.mmap(1, file=k.create_file("notes", 1, fs="ext2"), shared=True)
+    p.write(a, b"notes")
+    get_page(k.page(p, a))                    # someone else holds it
+    k.sys_migrate_pages(p.pid, [0], [1])
+    return _KINDS_03.get(k.pte(p, a).kind(), "file pte")
+
+
+PREDICT_03_3 = Predict("03.3", "drop-nr-refs", "gcc's pte after the last pass over a page someone else holds",
+                       pinned_pte_03, choices=PTE_KINDS_03)
+EXERCISES = EXERCISES + (PREDICT_03_3,)

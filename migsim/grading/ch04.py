@@ -32,7 +32,7 @@ from ..include.linux.swap import PAGE_CLEAN, PAGE_KEEP
 from .. import scenarios
 from .checks import (already_dirty, check_already_dirty, check_anon, check_ext2, check_racing_writer, editor,
                      migrate, moved, scenario_check, workload_check)
-from .core import Fix, Maker, check, expect
+from .core import Fix, Maker, Predict, check, expect, passes_over
 
 STEP = "fallback-function"
 
@@ -202,3 +202,15 @@ FIX_04_1 = Fix(
     at=STEP)
 
 EXERCISES = (FIX_04_1,)
+
+
+# --- 04.2 (predict): passes for a dirty listfs page at fallback-function ---------------------
+
+def passes_dirty_04():
+    """How many passes migrate_pages makes over DIRTY_FALLBACK's dirty listfs page at fallback-function."""
+    k, ctx = scenarios.DIRTY_FALLBACK.build(STEP)
+    return passes_over(k.task("M"), k.page(k.process(100), ctx["a"]))
+
+
+PREDICT_04_2 = Predict("04.2", STEP, "passes a dirty listfs page needs at fallback-function", passes_dirty_04)
+EXERCISES = EXERCISES + (PREDICT_04_2,)

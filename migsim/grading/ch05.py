@@ -14,8 +14,10 @@ from .. import scenarios
 from ..errors import KernelBug
 from ..include.asm_i386 import pgtable as pg
 from ..include.linux.page_flags import PageLocked, TestSetPageLocked
+from ..include.linux.swapops import swp_entry_to_pte
+from ..machine import Kernel
 from .checks import check_anon, drive, migrate, moved, scenario_check, workload_check
-from .core import Fix, Wrong, check, expect
+from .core import Fix, Predict, Wrong, check, expect
 
 READ, WRITE = 30, 31              # SWP_MIGRATION_READ / _WRITE with CONFIG_MIGRATION
 SHIFT = 27                        # the swap type's place in a 32-bit swp_entry_t
@@ -198,3 +200,18 @@ FIX_05_1 = Fix(
     at="migration-entries")
 
 EXERCISES = (FIX_05_1,)
+
+
+# --- 05.4 (predict): the pte of a write migration entry --------------------------------------
+
+def write_entry_pte_05():
+    """The i386 pte value (an int) holding a write migration entry for the page at pfn 0x1234."""
+    k = Kernel(at="migration-entries", nodes=1, frames_per_node=0x240, seed=1)
+    page = k.pfn_to_page(0x1234)
+    TestSetPageLocked(page)                   # an entry may only name a locked page
+    return int(swp_entry_to_pte(k.make_migration_entry(page, 1)))
+
+
+PREDICT_05_4 = Predict("05.4", "migration-entries", "the pte of a write migration entry for pfn 0x1234",
+                       write_entry_pte_05)
+EXERCISES = EXERCISES + (PREDICT_05_4,)

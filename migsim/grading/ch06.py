@@ -11,8 +11,9 @@ seeded random workloads, with `check(cow=True)` after every scheduling point.
 """
 
 from ..include.linux.mm import get_page, put_page
+from ..machine import Kernel
 from .checks import drive, workload_check
-from .core import Fix, check, expect
+from .core import Fix, Predict, check, expect
 
 from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 AT = "swapless-core"
@@ -227,3 +228,25 @@ FIX_06_1 = Fix(
     hidden=[workload_check(seed) for seed in range(3, 7)], at=AT)
 
 EXERCISES = (FIX_06_1,)
+
+
+# --- 06.5 (predict): the pte after a migration that failed, at swapless-core -----------------
+
+PTE_KINDS_06 = ("migration entry", "read-only", "writable")
+
+
+def pinned_pte_06():
+    """What a pinned private page's pte is once sys_migrate_pages gives up at swapless-core (one of PTE_KINDS_06)."""
+    k = Kernel(at="swapless-core", nodes=2, frames_per_node=16, seed=6)
+    p = k.spawn("app")
+    a = p.mmap(1)
+    p.write(a, b"pinned")
+    get_page(k.page(p, a))                    # the pin: every pass fails
+    k.sys_migrate_pages(p.pid, [0], [1])
+    pte = k.pte(p, a)
+    return "migration entry" if not pte.present else ("writable" if pte.write else "read-only")
+
+
+PREDICT_06_5 = Predict("06.5", "swapless-core", "the pte of a page that could not move", pinned_pte_06,
+                       choices=PTE_KINDS_06)
+EXERCISES = EXERCISES + (PREDICT_06_5,)

@@ -26,7 +26,7 @@ from dataclasses import replace
 
 from .. import explore, scenarios
 from .checks import drive, workload_check
-from .core import FindSchedule, Fix, Wrong, check, expect
+from .core import FindSchedule, Fix, Predict, Wrong, check, expect
 
 from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 LOUD_AT = "swapless-core"           # the step before the fix: migration entries, the loud form
@@ -197,3 +197,20 @@ FIX_07_2 = Fix(
     also_at=(QUIET_AT,), seconds=EXPLORE_S)
 
 EXERCISES = (FIND_07_1, FIX_07_2)
+
+
+# --- 07.3 (predict): the broken build's schedule at the fix ----------------------------------
+
+def loud_at_fix_07():
+    """'yes' if every move of FORK_RACE's own schedule (the broken build's) still applies at fork-race-fix.
+
+    Not "does it still fail": section 9 of the chapter has just argued that
+    the fix closes the race, so that would be no question at all.
+    """
+    race = scenarios.FORK_RACE
+    return "yes" if scenarios.run(race, "fork-race-fix", race.schedule).applies else "no"
+
+
+PREDICT_07_3 = Predict("07.3", "fork-race-fix", "does every move of LOUD.schedule still apply at fork-race-fix?",
+                       loud_at_fix_07, choices=("yes", "no"))
+EXERCISES = EXERCISES + (PREDICT_07_3,)

@@ -10,11 +10,11 @@ random point of a migration with the copy-on-write check on
 
 import random
 
-from .. import explore, scenarios
+from .. import explore, sched, scenarios
 from ..include.linux.pgtable_walk import get_pte, pte_clear
 from ..include.linux.swapops import pte_to_swp_entry, swp_offset
 from .checks import drive, workload_check
-from .core import Fix, check, expect
+from .core import Fix, Predict, check, expect
 
 from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 
@@ -140,3 +140,19 @@ FIX_08_1 = Fix(
     results={"copy_one_pte": (lambda v: v is None, "None (it returns nothing)")})
 
 EXERCISES = (FIX_08_1,)
+
+
+# --- 08.2 (predict): how many ptes are writable once the migration ends ----------------------
+
+def writable_ptes_08():
+    """How many of the three processes' ptes of the first shared page are writable after COW_FORK's tasks end."""
+    cow = scenarios.COW_FORK
+    k, ctx = cow.build("fork-race-fix")
+    sched.replay(k, cow.schedule)
+    sched.run(k)                              # the tasks done, the ending (the new child's write) not run
+    return sum(bool(k.pte(p, ctx["a"]).write) for p in k.tasks_by_pid.values() if p.mm is not None)
+
+
+PREDICT_08_2 = Predict("08.2", "fork-race-fix", "how many of the three ptes are writable when migration ends",
+                       writable_ptes_08)
+EXERCISES = EXERCISES + (PREDICT_08_2,)

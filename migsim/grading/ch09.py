@@ -15,7 +15,7 @@ from .. import scenarios
 from ..machine import build
 from ..include.linux.swapops import swp_entry
 from .checks import workload_check
-from .core import Check, FindSetup, Fix, check, expect, play
+from .core import Check, FindSetup, Fix, Predict, check, expect, play
 
 from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 
@@ -131,3 +131,15 @@ FIND_09_2 = FindSetup(
 FIND_09_2.extra.append(smallest(FIND_09_2))
 
 EXERCISES = (FIX_09_1, FIND_09_2)
+
+
+# --- 09.3 (predict): the type the 31st swapon gets at cow-fix --------------------------------
+
+def last_type_09():
+    """What the last of SWAPON_OVERFLOW's MAX_SWAPFILES + 1 swapons returns at cow-fix (its type, or -errno)."""
+    k, ctx = scenarios.SWAPON_OVERFLOW.build("cow-fix")
+    return ctx["swapon"][-1]
+
+
+PREDICT_09_3 = Predict("09.3", "cow-fix", "what the 31st swapon returns at cow-fix", last_type_09)
+EXERCISES = EXERCISES + (PREDICT_09_3,)

@@ -11,10 +11,11 @@ scheduling point, no write lost).
 
 import random
 
+from .. import series
 from ..include.linux.page_flags import ClearPageLRU, SetPageLRU
 from ..mm.mempolicy import MPOL_MF_MOVE, MPOL_MF_MOVE_ALL
 from .checks import drive
-from .core import Fix, check, expect
+from .core import Fix, Predict, check, expect
 
 from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 EPERM, ENOENT, EFAULT, EACCES, EBUSY = 1, 2, 14, 13, 16
@@ -167,3 +168,22 @@ FIX_10_1 = Fix(
                                "the number of pages not moved, or a -errno (an int)")})
 
 EXERCISES = (FIX_10_1,)
+
+
+# --- 10.2 (predict): is swap_page in the released mm/migrate.c? ------------------------------
+
+def released_names_10():
+    """The names of the functions in mm/migrate.c as released in v2.6.18 (from series.listing)."""
+    released = str(series.listing("mm/migrate.c", "v2.6.18"))
+    return [line[2:].split(":")[0] for line in released.splitlines()
+            if line.startswith("# ") and ": since " in line]
+
+
+def has_swap_page_10():
+    """'yes' if swap_page is among the released file's functions, else 'no'."""
+    return "yes" if "swap_page" in released_names_10() else "no"
+
+
+PREDICT_10_2 = Predict("10.2", "v2.6.18", "is swap_page still in the released mm/migrate.c?", has_swap_page_10,
+                       choices=("yes", "no"))
+EXERCISES = EXERCISES + (PREDICT_10_2,)

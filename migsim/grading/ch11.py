@@ -35,9 +35,10 @@ import re
 from .. import explore, scenarios
 from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
 from ..include.linux.mm import VM_LOCKED, get_page, put_page
+from ..machine import Kernel
 from ..mm.mempolicy import MPOL_MF_MOVE
 from .checks import workload_check
-from .core import Fix, Wrong, expect
+from .core import Fix, Predict, Wrong, expect
 from .drive import finish, until
 
 AT = "swapon-fix"
@@ -319,5 +320,20 @@ FIX_11_4 = Fix(
     hidden=[FREED] + workloads((3, 4)), at=AT, seconds=EXPLORE_S)
 
 EXERCISES = (FIX_11_1, FIX_11_2, FIX_11_3, FIX_11_4)
+
+
+# --- 11.5 (predict): what sys_migrate_pages says at rip-out-swap -----------------------------
+
+def broken_returns_11():
+    """What sys_migrate_pages returns for one private page at rip-out-swap (where nothing restores the ptes)."""
+    k = Kernel(at="rip-out-swap", nodes=2, frames_per_node=16, seed=11)
+    p = k.spawn("app")
+    a = p.mmap(1)
+    p.write(a, b"capstone")
+    return k.sys_migrate_pages(p.pid, [0], [1])
+
+
+PREDICT_11_5 = Predict("11.5", "rip-out-swap", "what sys_migrate_pages returns at rip-out-swap", broken_returns_11)
+EXERCISES = EXERCISES + (PREDICT_11_5,)
 
 __all__ = ["EXERCISES", "Wrong"]

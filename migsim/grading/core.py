@@ -807,3 +807,97 @@ class FindEffect(Seeded, Exercise):
                 results[-1] = tampered(Check(name, self.effect), changed)
                 break
         return self._verdict(results, total)
+
+
+# --- predictions ------------------------------------------------------------------------
+
+NOT_ANSWERED = "not answered yet: set your answer (replace the ...) before you grade it"
+NOT_THAT = "not that; read the reveal after you have tried"
+LONGEST_ANSWER = 200           # characters: a longer string is no prediction (and is never compared)
+
+
+def plain_answer(answer, choices):
+    """`answer` as a plain int or str (lower case, stripped), or a MigsimError saying what was expected.
+
+    Only the base types' own methods run on it (``int.__int__``, ``str.__str__``),
+    and its type is read with ``type()``: an answer's own ``__eq__``, ``__int__``,
+    ``__class__`` or ``__str__`` never runs, so none can pass by saying it is equal.
+    `choices` are the plain values allowed (None: any int). For a yes/no choice
+    True and False stand for "yes" and "no".
+    """
+    wanted = ("an int" if choices is None else
+              "one of " + ", ".join(repr(c) for c in choices))
+    kind = type(answer)
+    if issubclass(kind, bool) and choices is not None and set(choices) == {"yes", "no"}:
+        return "yes" if int.__int__(answer) else "no"
+    if issubclass(kind, int) and not issubclass(kind, bool):
+        value = int.__int__(answer)
+    elif issubclass(kind, str) and choices is not None:
+        text = str.__str__(answer)
+        if len(text) > LONGEST_ANSWER:
+            raise MigsimError(f"your answer is a string of {len(text)} characters; expected {wanted}")
+        value = text.strip().lower()
+    else:
+        raise MigsimError(f"your answer is of type {str(kind.__name__)[:40]}; expected {wanted}")
+    if choices is not None and value not in choices:
+        raise MigsimError(f"your answer {shown(value)} is not one of the choices; expected {wanted}")
+    return value
+
+
+def shown(value):
+    """A plain int or str, shown short (a huge int is never turned into its digits)."""
+    if type(value) is int:
+        return repr(value) if -10**18 < value < 10**18 else f"(an int of {value.bit_length()} bits)"
+    return repr(value) if len(value) < 50 else repr(value[:47]) + "..."
+
+
+class Predict(Exercise):
+    """A prediction, graded: the student answers a value or a choice, ``grade(id, answer=...)``.
+
+    `expected()` computes the right answer by running the simulator (never a
+    value typed in here): a plain int, or one of `choices` (plain strs or
+    ints). The answer is made plain first (`plain_answer`), so an object that
+    claims equality with everything does not pass. A wrong answer's verdict
+    never says the right one: the chapter's reveal does, once the student has
+    tried. Worth `points` (1).
+    """
+
+    kind = "predict"
+
+    def __init__(self, id, step, title, expected, choices=None, points=1):
+        super().__init__(id, step, title)
+        self.before = step                     # a prediction is about one step: built there alone
+        if not callable(expected):
+            raise MigsimError(f"bad prediction {id}: {expected!r} (expected a function that runs the simulator)")
+        self.expected, self.points = expected, points
+        self.choices = None if choices is None else tuple(choices)
+
+    def grade(self, answers, hidden=False):
+        self._answers(answers, ("answer",), "answer=...")
+        answer = answers["answer"]
+        if answer is None or answer is Ellipsis:
+            return self._problem(self.points, NOT_ANSWERED)
+        try:
+            value = plain_answer(answer, self.choices)
+        except MigsimError as e:
+            return self._problem(self.points, str(e))
+        report(self.id, self.title, 0, 1)
+        try:
+            right = self.expected()
+        except Exception as e:                 # the grader's own computation: never the student's fault
+            return self._verdict([grader_failed(Check(self.title, self.expected, self.points), e)], self.points)
+        if self.choices is not None and right not in self.choices:
+            return self._verdict([grader_failed(Check(self.title, self.expected, self.points),
+                                                MigsimError(f"computed {right!r}, not a choice"))], self.points)
+        if type(value) is type(right) and value == right:
+            return self._verdict([Result(self.title, True, points=self.points)], self.points)
+        return self._verdict([Result(self.title, False, got=NOT_THAT, points=self.points)], self.points)
+
+
+def passes_over(task, page):
+    """Run `task` to its end: how many passes of migrate_pages met `page` (its cond_resched on the page)."""
+    passes = 0
+    while not task.done:
+        point = task.step()
+        passes += point is not None and point.name == "cond_resched" and point.objs[0] is page
+    return passes

@@ -127,6 +127,7 @@ class Guard:
         self.tampered = None                  # what the student's code changed in the guard, once it did
         self.wrapped = False                  # wrap() was used: trace student frames only
         self.depth = 0                        # wrapped student calls now running
+        self.around = []                      # the trace function each outermost student call found
         self.running = False
         self.out_of_memory = None             # the verdict's text, once the student's code ran out of memory
         self._tracer = self._global_trace     # one bound method, so that `is` tells it from others
@@ -214,13 +215,17 @@ class Guard:
     def _enter(self):
         self.depth += 1
         if self.depth == 1 and self.running and TRACING:
+            self.around.append(sys.gettrace())
             sys.settrace(self._tracer)
 
     def _leave(self):
+        # Each outermost call puts back the trace function it found, not always the outer one: the
+        # collector may close a suspended student generator (a call of its own) inside this leave,
+        # between the count and the settrace, and that call must not switch the tracer off under us.
         self.depth -= 1
         if self.depth == 0 and self.running and TRACING:
             self._recheck(tracing=True)       # the student's frame has just returned
-            sys.settrace(self.outer_trace)
+            sys.settrace(self.around.pop() if self.around else self.outer_trace)
 
     def _recheck(self, tracing):
         """Put back what the student's code changed of the guard (and remember that it did)."""
@@ -258,7 +263,7 @@ class Guard:
                 old_timer = signal.setitimer(signal.ITIMER_VIRTUAL, self.seconds)
             except (ValueError, OSError):     # a platform that has the names but not the signal
                 self.timer = False
-        self.running, self.depth = True, 0
+        self.running, self.depth, self.around = True, 0, []
         if not self.wrapped and TRACING:
             sys.settrace(self._tracer)
         try:

@@ -1,6 +1,6 @@
 """The contract of chapter 01's graders: 01.1 (buffer_migrate_page as a module) and 01.2 (retry, not fail)."""
 
-from . import Row, chapter_cells, kernel_copy, run_cells, solved
+from . import Row, chapter_cells, kernel_copy, run_cells, solved, predict
 
 CHAPTER = "01-centralize.ipynb"
 SOLUTION, STUDENT = chapter_cells(CHAPTER, "solutions"), chapter_cells(CHAPTER, "exercises")
@@ -111,3 +111,6 @@ ROWS = [
             v.obj for v in __import__("migsim").kbuild.REGISTRY["migrate_page_remove_references"]
             if v.since == "fixups")}, False, "the kernel's own"),
 ]
+
+ROWS += predict.rows(CHAPTER, "01.3", "unexport-swap-page", correct=["Unexport-Swap-Page", " unexport-swap-page"], wrong=["remove-definitions", "reorg", "fixups"],
+                     wrong_type=2, expected_words="one of 'v2.6.16'")

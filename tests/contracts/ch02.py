@@ -1,6 +1,6 @@
 """The contract of chapter 02's graders: 02.1 (unmap before PageDirty) and 02.2 (find bug A by a setup)."""
 
-from . import Row, chapter_cells, kernel_copy, run_cells, solved
+from . import Row, chapter_cells, kernel_copy, run_cells, solved, predict
 
 CHAPTER = "02-the-dirty-page.ipynb"
 SOLUTION, STUDENT = chapter_cells(CHAPTER, "solutions"), chapter_cells(CHAPTER, "exercises")
@@ -170,3 +170,6 @@ core.Verdict.passed = True
 f = k.create_file("f", 1, fs="ext2")"""
 ROWS.append(Row("02.2", "hostile", "patches the grader's Verdict", {"setup": setup(PATCHES_THE_GRADER)}, False,
                 "changed the grader"))
+
+ROWS += predict.rows(CHAPTER, "02.3", "no", correct=["NO", False], wrong=["yes", True],
+                     wrong_type=1, expected_words="one of 'yes', 'no'")

@@ -1,6 +1,6 @@
 """The contract of chapter 03's graders: 03.1 (the count it expects) and 03.2 (a reference that pins a page)."""
 
-from . import Row, chapter_cells, kernel_copy, run_cells, student_for
+from . import Row, chapter_cells, kernel_copy, predict, run_cells, student_for
 
 CHAPTER = "03-the-reference-count-rule.ipynb"
 SOLUTION, STUDENT = chapter_cells(CHAPTER, "solutions"), chapter_cells(CHAPTER, "exercises")
@@ -125,3 +125,6 @@ ROWS = [
     Row("03.2", "hostile", "raises", setup("return 1 / 0"), False, "ZeroDivisionError"),
     Row("03.2", "hostile", "raises a KernelBug itself", setup(RAISES_ITSELF), False, "raised KernelBug itself"),
 ]
+
+ROWS += predict.rows(CHAPTER, "03.3", "empty", correct=["Empty", " empty"], wrong=["present", "swap entry",
+                     "migration entry"], wrong_type=0, expected_words="one of 'present', 'empty'")

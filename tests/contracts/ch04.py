@@ -1,6 +1,6 @@
 """The contract of chapter 04's grader: 04.1 (fallback_migrate_page, re-locking after pageout)."""
 
-from . import Row, chapter_cells, kernel_copy, run_cells
+from . import Row, chapter_cells, kernel_copy, run_cells, predict
 
 CHAPTER = "04-unmap-first.ipynb"
 SOLUTION, STUDENT = chapter_cells(CHAPTER, "solutions"), chapter_cells(CHAPTER, "exercises")
@@ -59,3 +59,6 @@ ROWS = [
     Row("04.1", "hostile", "never sleeps", body("return -EAGAIN"), False, "must be a generator"),
     Row("04.1", "hostile", "a loop", body("while True:\n    pass\nyield"), False, "stopped"),
 ]
+
+ROWS += predict.rows(CHAPTER, "04.2", 2, correct=[0b10, 1 + 1], wrong=[1, 3],
+                     wrong_type="two", expected_words="an int")

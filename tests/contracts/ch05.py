@@ -1,6 +1,6 @@
 """The contract of chapter 05's grader: 05.1 (the migration-entry helpers of swapops.h)."""
 
-from . import Row, chapter_cells, run_cells
+from . import Row, chapter_cells, run_cells, predict
 
 CHAPTER = "05-migration-entries.ipynb"
 SOLUTION, STUDENT = chapter_cells(CHAPTER, "solutions"), chapter_cells(CHAPTER, "exercises")
@@ -88,3 +88,6 @@ ROWS = [
     Row("05.1", "correct", "by swp_entry and friends", helpers(BY_HELPERS), True),
     Row("05.1", "hostile", "not functions", {**helpers(FIX), "make_migration_entry": 42}, False, "must be a function"),
 ]
+
+ROWS += predict.rows(CHAPTER, "05.4", 0x0012343E, correct=[1193022, 31 << 1 | 0x1234 << 8], wrong=[0x0012343C, 0x1234003E, 0xF8001234, 0x0012343F],
+                     wrong_type="0x0012343E", expected_words="an int")

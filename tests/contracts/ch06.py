@@ -1,6 +1,6 @@
 """The contract of chapter 06's grader: 06.1 (remove_migration_pte turns an entry back into a pte)."""
 
-from . import Row, chapter_cells, kernel_copy, run_cells, solved
+from . import Row, chapter_cells, kernel_copy, run_cells, solved, predict
 
 CHAPTER = "06-dropping-swap.ipynb"
 SOLUTION, STUDENT = chapter_cells(CHAPTER, "solutions"), chapter_cells(CHAPTER, "exercises")
@@ -56,3 +56,6 @@ ROWS = [
     Row("06.1", "hostile", "raises", edited("entry = pte_to_swp_entry(pte)", "entry = pte_to_swp_entry(pte) // 0"),
         False, "ZeroDivisionError"),
 ]
+
+ROWS += predict.rows(CHAPTER, "06.5", "writable", correct=["Writable", " writable "], wrong=["migration entry", "read-only"],
+                     wrong_type=1, expected_words="one of 'migration entry', 'read-only', 'writable'")

@@ -1,6 +1,6 @@
 """The contract of chapter 07's graders: 07.1 (find a schedule) and 07.2 (fix the fork race)."""
 
-from . import Row, chapter_cells, edited, kernel_source, run_cells, student_for
+from . import Row, chapter_cells, edited, kernel_source, predict, run_cells, student_for
 
 CHAPTER = "07-the-fork-race.ipynb"
 SOLUTION, STUDENT = chapter_cells(CHAPTER, "solutions"), chapter_cells(CHAPTER, "exercises")
@@ -214,3 +214,6 @@ class _ExitsWhenRead(str):
 
 ROWS.append(Row("07.1", "correct", "the right schedule in a str subclass that exits when read",
                 {"student": PARENT, "schedule": _ExitsWhenRead("M40F7M6F2M")}, True))
+
+ROWS += predict.rows(CHAPTER, "07.3", "no", correct=["No", False], wrong=["yes", True],
+                     wrong_type=[], expected_words="one of 'yes', 'no'")

@@ -1,6 +1,6 @@
 """The contract of chapter 08's grader: 08.1 (copy_one_pte leaves a COW migration entry read-only)."""
 
-from . import Row, chapter_cells, kernel_copy, run_cells
+from . import Row, chapter_cells, kernel_copy, run_cells, predict
 
 CHAPTER = "08-the-cow-bug.ipynb"
 SOLUTION, STUDENT = chapter_cells(CHAPTER, "solutions"), chapter_cells(CHAPTER, "exercises")
@@ -53,3 +53,6 @@ ROWS = [
     Row("08.1", "hostile", "calls a helper that is not there", branch("            entry = k.no_such_helper(entry)\n"),
         False, "AttributeError"),
 ]
+
+ROWS += predict.rows(CHAPTER, "08.2", 2, correct=[0b10, 1 + 1], wrong=[0, 1, 3],
+                     wrong_type="two", expected_words="an int")

@@ -1,6 +1,6 @@
 """The contract of chapter 09's graders: 09.1 (sys_swapon refuses past swap_info[]) and 09.2 (the smallest overflow)."""
 
-from . import Row, chapter_cells, kernel_copy, run_cells, student_for
+from . import Row, chapter_cells, kernel_copy, predict, run_cells, student_for
 
 CHAPTER = "09-the-swapon-overflow.ipynb"
 SOLUTION, STUDENT = chapter_cells(CHAPTER, "solutions"), chapter_cells(CHAPTER, "exercises")
@@ -71,3 +71,6 @@ ROWS = [
         setup("from migsim.errors import KernelBug\nraise KernelBug('swap_info[30] is past the end')", ONE), False,
         "raised KernelBug itself"),
 ]
+
+ROWS += predict.rows(CHAPTER, "09.3", 30, correct=[0x1E, 31 - 1], wrong=[31, -22, -1, 29],
+                     wrong_type="30", expected_words="an int")

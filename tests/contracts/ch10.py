@@ -1,6 +1,6 @@
 """The contract of chapter 10's grader: 10.1 (do_move_pages, each page's status)."""
 
-from . import Row, chapter_cells, kernel_copy, run_cells, solved
+from . import Row, chapter_cells, kernel_copy, run_cells, solved, predict
 
 CHAPTER = "10-what-2.6.18-shipped.ipynb"
 SOLUTION, STUDENT = chapter_cells(CHAPTER, "solutions"), chapter_cells(CHAPTER, "exercises")
@@ -57,3 +57,6 @@ ROWS = [
     Row("10.1", "hostile", "the kernel's own function",
         {NAME: __import__("migsim").kbuild.REGISTRY[NAME][0].obj}, False, "the kernel's own"),
 ]
+
+ROWS += predict.rows(CHAPTER, "10.2", "no", correct=["NO", False], wrong=["yes", True],
+                     wrong_type=0.5, expected_words="one of 'yes', 'no'")

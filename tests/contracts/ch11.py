@@ -7,7 +7,7 @@ solution region; `cell(grade_id, body, ...)` replaces the regions in order
 """
 
 import chapter_cells
-from contracts import Row
+from contracts import Row, predict
 from contracts.ch06_core import AS_AT_RIP_OUT_SWAP
 
 CHAPTER = "11-capstone.ipynb"
@@ -251,3 +251,6 @@ ROWS = [
 
 NO_HISTORICAL = {"11.2": "remove_migration_pte(s) came with the series and had no buggy release of their own: "
                          "the capstone's history is in 11.1, 11.3 and 11.4"}
+
+ROWS += predict.rows(CHAPTER, "11.5", 0, correct=[0x0, -0], wrong=[1, -11, -16],
+                     wrong_type="0", expected_words="an int")

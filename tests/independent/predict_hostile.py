@@ -59,6 +59,11 @@ def _exit(*args):
     raise SystemExit(0)
 
 
+def _os_exit(*args):
+    import os
+    os._exit(3)                           # no exception to catch: the process is gone
+
+
 class _Shout(BaseException):
     """Not an Exception: a grader that catches only Exception lets it through."""
 
@@ -272,6 +277,8 @@ def all_hostile(exercise, right, wrong, patch, patched_answer):
         "isinstance_patched": fresh(_isinstance_always_true, _liar(object, None, right)),
         # Verdict.passed made True for every verdict, then the wrong answer
         "verdict_class_patched": fresh(_verdicts_always_pass, wrong),
+        # methods that end the process outright: only in a fresh interpreter, where that cannot end the tests
+        "eq_os_exit": fresh(lambda: None, _all_dunders(_os_exit)),
         "simulator_patched": fresh(patch, patched_answer),
         "patches_when_read": fresh(lambda: None, patching_value(patch, patched_answer)),
     }

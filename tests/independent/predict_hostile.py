@@ -204,6 +204,10 @@ def debatable(right):
             "str_hex": hex(right),
             "float_exact": float(right),
             "numpy_float_exact": np.float64(right),
+            # an int subclass holding R whose comparisons exit, and an IntEnum member R: ints, by subclass
+            "right_int_subclass_eq_exits": type("RightInt", (int,), dict.fromkeys(("__eq__", "__ne__", "__hash__"),
+                                                                                _exit))(right),
+            "int_enum": __import__("enum").IntEnum("Answer", {"RIGHT": right}).RIGHT,
             # numpy integers: numbers.Integral, but not the int the question asks for
             "numpy_int64": np.int64(right),
             "numpy_uint32": np.uint32(right),

@@ -2,10 +2,17 @@
 
 A correct answer must pass, a wrong or hostile one must fail, each with a one-line verdict and never
 an exception. Where the writer's label and the grader disagree and the grader is right, the row
-says why (`AGREED`).
+says why (`AGREED`). A `DEBATABLE` answer (a prediction's value in a shape the question does not ask
+for) is only judged: one line, no exception. A case marked `fresh` (tests/independent/predict_hostile.py)
+patches the simulator or the grading package and is then graded in an interpreter of its own, as the
+first grade of a notebook would be.
 """
 
+import json
+import os
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +28,18 @@ AGREED = {
     ("05.3", "entries_follow_newprot"): (True, "it only ever upgrades an entry in a shared mapping (private "
                                                 "writable mappings are PAGE_COPY): no behaviour tells it apart"),
 }
+# The graded predictions (tests/independent/predict_hostile.py): where the grader gives credit that it
+# must not, reported to the coordinator (issue 20 §4). strict: once the grader is fixed, the row goes.
+PREDICTIONS = ("00.1", "01.3", "02.3", "03.3", "04.2", "05.4", "06.5", "07.3", "08.2", "09.3", "10.2", "11.5")
+DISAGREED = {
+    "simulator_patched": "the truth is worked out in the student's process, from the simulator as the "
+                         "student's cell left it (a cached build changed past KernelClass with type.__setattr__, "
+                         "a frozen scenario with object.__setattr__, series.listing replaced)",
+    "table_points_elsewhere": "grade looks the exercise up in the public EXERCISES dict at call time: "
+                              "another prediction put there is graded instead, and its verdict is credited",
+    "verdict_class_patched": "a Verdict whose class was given a passed property that says True gets credit(1) == 1; "
+                             "in-process grading cannot stop every such patch (a limit to decide on)",
+}
 # Left out: the same escape (settrace(None), then a loop) is tried on 01.1 and 08.1, where it costs 5 s, not 60.
 LEFT_OUT = {("07.2", "settrace_none_and_spin")}
 
@@ -29,11 +48,15 @@ def answers():
     for path in sorted(HERE.glob("ex_*.py")):
         exercise = ".".join(path.stem[3:].split("_")[:2])   # ex_07_1_b.py is 07.1 too
         ns = runpy.run_path(str(path))
-        for group, passes in (("CORRECT", True), ("WRONG", False), ("HOSTILE", False)):
+        for group, passes in (("CORRECT", True), ("WRONG", False), ("HOSTILE", False), ("DEBATABLE", None)):
             for label, answer in ns.get(group, {}).items():
                 if (exercise, label) not in LEFT_OUT:
+                    if getattr(answer, "fresh", False):
+                        answer = (path, group, label)
+                    marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=DISAGREED[label])] \
+                        if exercise in PREDICTIONS and label in DISAGREED else []
                     yield pytest.param(exercise, label, answer, AGREED.get((exercise, label), (passes,))[0],
-                                       id=f"{exercise}-{group.lower()}-{label}")
+                                       id=f"{exercise}-{group.lower()}-{label}", marks=marks)
 
 
 ANSWERS = list(answers())
@@ -53,8 +76,47 @@ def test_there_are_answers_for_every_exercise():
     assert {e for e, ex in EXERCISES.items() if not e.startswith("11.") and ex.kind != "predict"} <= have
 
 
+# The fresh interpreter: runs the case (its patch), grades the answer it returns and asks for the credit
+# as the notebook's grade cell does, then puts the builtins back (a case may patch them) to print it.
+FRESH = """
+import builtins, json, runpy, sys
+saved = dict(vars(builtins))
+from migsim.grading import grade
+path, group, label, exercise = sys.argv[1:]
+answer = runpy.run_path(path)[group][label]()
+verdict = grade(exercise, hidden=True, **answer)
+got = {"passed": verdict.passed is True, "message": str(verdict.message)}
+try:
+    got["credit"] = verdict.credit(1)
+except Exception as e:
+    got["credit"] = repr(e)
+for name, value in saved.items():
+    setattr(builtins, name, value)
+print(json.dumps(got))
+"""
+
+
+def grade_fresh(exercise, path, group, label):
+    """(passed, message, credit) of a `fresh` case, in an interpreter of its own, within 120 s."""
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    out = subprocess.run([sys.executable, "-c", FRESH, str(path), group, label, exercise], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    return got["passed"], got["message"], got["credit"]
+
+
 @pytest.mark.parametrize("exercise, label, answer, passes", ANSWERS)
 def test_an_independent_answer_gets_the_right_verdict(exercise, label, answer, passes):
-    verdict = grade(exercise, hidden=True, **answer)
-    assert "\n" not in verdict.message and "Traceback" not in verdict.message
-    assert verdict.passed == passes, verdict.details()
+    if isinstance(answer, tuple):
+        passed, message, credit = grade_fresh(exercise, *answer)
+        details = f"{message} (credit {credit!r})"
+        if passes is False:
+            assert credit in (0, 0.0), details
+    else:
+        verdict = grade(exercise, hidden=True, **answer)
+        passed, message, details = verdict.passed, verdict.message, verdict.details()
+    assert "\n" not in message and "Traceback" not in message
+    assert isinstance(passed, bool)
+    if passes is not None:
+        assert passed == passes, details

@@ -28,17 +28,17 @@ AGREED = {
     ("05.3", "entries_follow_newprot"): (True, "it only ever upgrades an entry in a shared mapping (private "
                                                 "writable mappings are PAGE_COPY): no behaviour tells it apart"),
 }
-# The graded predictions (tests/independent/predict_hostile.py): where the grader gives credit that it
-# must not, reported to the coordinator (issue 20 §4). strict: once the grader is fixed, the row goes.
+# The graded predictions (tests/independent/predict_hostile.py): credit that a notebook cell gets by
+# rewriting migsim or the grader *before* it calls grade. Grading runs where the notebook runs, so it
+# cannot stop every such rewrite: a documented limit (README, "What the graders promise"). strict: if
+# the grader ever stops one, the row goes.
 PREDICTIONS = ("00.1", "01.3", "02.3", "03.3", "04.2", "05.4", "06.5", "07.3", "08.2", "09.3", "10.2", "11.5")
 DISAGREED = {
-    "simulator_patched": "the truth is worked out in the student's process, from the simulator as the "
-                         "student's cell left it (a cached build changed past KernelClass with type.__setattr__, "
-                         "a frozen scenario with object.__setattr__, series.listing replaced)",
-    "table_points_elsewhere": "grade looks the exercise up in the public EXERCISES dict at call time: "
-                              "another prediction put there is graded instead, and its verdict is credited",
-    "verdict_class_patched": "a Verdict whose class was given a passed property that says True gets credit(1) == 1; "
-                             "in-process grading cannot stop every such patch (a limit to decide on)",
+    "simulator_patched": "a documented limit: the truth is worked out from the simulator as the student's "
+                         "earlier cell left it (a cached build changed with type.__setattr__, a frozen scenario "
+                         "with object.__setattr__, series.listing replaced)",
+    "verdict_class_patched": "a documented limit: a Verdict whose class was given a passed property that says "
+                             "True gets credit(1) == 1 (a cell could as well replace grade itself)",
 }
 # Left out: the same escape (settrace(None), then a loop) is tried on 01.1 and 08.1, where it costs 5 s, not 60.
 LEFT_OUT = {("07.2", "settrace_none_and_spin")}
@@ -63,17 +63,11 @@ ANSWERS = list(answers())
 
 
 def test_there_are_answers_for_every_exercise():
-    """Every exercise but the capstone's (written after these answers) has its independent answers.
-
-    The graded predictions (issue 20 §4) came after them too, and not from an
-    independent writer: their answers are a value or a choice, and the hostile
-    ones (objects equal to everything, lying str and int subclasses, huge
-    values) are in tests/contracts/predict.py. They are left out here until
-    someone who has not read the graders writes answers for them.
-    """
+    """Every exercise but the capstone's fixes (written after these answers) has its independent answers;
+    the graded predictions, 11.5 too, have theirs (tests/independent/ex_NN_K.py, predict_hostile.py)."""
     from migsim.grading import EXERCISES
     have = {p.values[0] for p in ANSWERS}
-    assert {e for e, ex in EXERCISES.items() if not e.startswith("11.") and ex.kind != "predict"} <= have
+    assert {e for e, ex in EXERCISES.items() if not e.startswith("11.") or ex.kind == "predict"} <= have
 
 
 # The fresh interpreter: runs the case (its patch), grades the answer it returns and asks for the credit

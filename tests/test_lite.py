@@ -586,8 +586,8 @@ def test_grading_07_2_in_the_browser_shows_progress_before_the_verdict(site_url)
             seconds = float(re.search(r"seconds: ([\d.]+)", said)[1])
             # the site's wheels and its standard library bring their .pyc (Pyodide writes none): these
             # modules were not compiled here (zipimport gives a stdlib module the .pyc as its __file__)
-            said = page.evaluate(EXECUTE, "import os, asyncio, inspect, email.parser, IPython, numpy, matplotlib.pyplot,"
-                                          " ipywidgets, migsim.grading\n"
+            said = page.evaluate(EXECUTE, "import os, asyncio, inspect, email.parser, IPython, numpy,"
+                                          " matplotlib.pyplot, ipywidgets, migsim.grading\n"
                                           "print([m.__name__ for m in (IPython, numpy, matplotlib.pyplot, ipywidgets,"
                                           " migsim.grading) if not os.path.exists(m.__cached__)]"
                                           " + [m.__name__ for m in (asyncio, inspect, email.parser)"

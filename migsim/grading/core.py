@@ -822,16 +822,19 @@ def plain_answer(answer, choices):
     Only the base types' own methods run on it (``int.__int__``, ``str.__str__``),
     and its type is read with ``type()``: an answer's own ``__eq__``, ``__int__``,
     ``__class__`` or ``__str__`` never runs, so none can pass by saying it is equal.
-    `choices` are the plain values allowed (None: any int). For a yes/no choice
-    True and False stand for "yes" and "no".
+    `choices` are the plain values allowed (None: any int; numpy's own integer
+    scalars count). For a yes/no choice True and False stand for "yes" and "no".
     """
     wanted = ("an int" if choices is None else
               "one of " + ", ".join(repr(c) for c in choices))
     kind = type(answer)
     if issubclass(kind, bool) and choices is not None and set(choices) == {"yes", "no"}:
         return "yes" if int.__int__(answer) else "no"
+    numpy = sys.modules.get("numpy")
     if issubclass(kind, int) and not issubclass(kind, bool):
         value = int.__int__(answer)
+    elif numpy is not None and issubclass(kind, numpy.integer) and kind.__module__ == "numpy":
+        value = int(answer)               # numpy's own scalar types only (not a subclass): its int() is numpy's
     elif issubclass(kind, str) and choices is not None:
         text = str.__str__(answer)
         if len(text) > LONGEST_ANSWER:

@@ -8,6 +8,8 @@ whose own methods lie, a recursive list, a huge int and a huge string. None
 of the hostile ones may pass, and none may crash the grader.
 """
 
+import numpy
+
 from . import Row, chapter_cells, run_cells
 
 
@@ -84,6 +86,12 @@ def rows(chapter, pid, solution_value, correct, wrong, wrong_type, expected_word
     out = [Row(pid, "untouched", "the cell as given", {"answer": student}, False, "not answered yet"),
            Row(pid, "solution", "the prediction", {"answer": solution}, True)]
     out += [Row(pid, "correct", f"written {value!r}", {"answer": value}, True) for value in correct]
+    if isinstance(solution_value, int):        # numpy's own integer scalars are ints; a subclass of one is not
+        out += [Row(pid, "correct", "as numpy.int64", {"answer": numpy.int64(solution_value)}, True),
+                Row(pid, "hostile", "a numpy.int64 subclass equal to everything",
+                    {"answer": type("LyingInt64", (numpy.int64,), {"__eq__": lambda s, o: True,
+                                                                   "__hash__": numpy.int64.__hash__})(-999)},
+                    False, "of type")]
     out += [Row(pid, "wrong", f"{value!r}", {"answer": value}, False, "not that") for value in wrong]
     out += [Row(pid, "hostile", "None", {"answer": None}, False, "not answered yet"),
             Row(pid, "hostile", f"the wrong type: {wrong_type!r}", {"answer": wrong_type}, False, expected_words),

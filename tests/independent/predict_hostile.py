@@ -272,7 +272,7 @@ def _verdicts_always_pass():
 def all_hostile(exercise, right, wrong, patch, patched_answer):
     """Every hostile case of a prediction: `hostile`, the patches of the grading package, and
     `patch` (which makes the simulator's truth `patched_answer`) made by a cell and by the answer."""
-    other, other_right = ("04.2", 2) if exercise != "04.2" else ("09.3", 30)
+    other, other_right = ("04.2", 2) if right != 2 else ("09.3", 30)  # its answer is wrong here
     return {
         **answers(hostile(right, wrong)),
         # EXERCISES[exercise] made another prediction, whose answer is given

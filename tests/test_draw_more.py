@@ -79,7 +79,7 @@ def test_rmap_boxes_name_pid_and_address_range_and_the_pte():
     vma = parent.mm.mmap[0]
     (label,) = [t for t in texts(ax) if t.startswith(f"pid {parent.pid} ")]
     assert f"{vma.vm_start:08x}-{vma.vm_end:08x}" in label
-    assert f"{a:08x}: present ro" in label                     # shared copy-on-write after the fork
+    assert f"at {a:08x}:\npresent ro" in label                 # shared copy-on-write after the fork
     assert any(t.startswith("anon_vma #") for t in texts(ax))
 
 

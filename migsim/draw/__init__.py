@@ -36,12 +36,12 @@ from .pagetable import draw_page_table, pte_kind
 from .ptebits import bit_fields, draw_pte_bits
 from .rmap import draw_rmap, rmap_list
 from .style import (ALWAYS_IN_LEGEND, LANE_COLOURS, PALETTE, STATE_LABELS, STYLE, figsize, figure_png,
-                    offscreen, rgba_to_png, set_style, show)
+                    offscreen, restyled, rgba_to_png, set_style, show)
 from .timeline import draw_timeline
 
 __all__ = ["PALETTE", "STYLE", "STATE_LABELS", "ALWAYS_IN_LEGEND", "LANE_COLOURS", "set_style", "show",
            "frame_state", "frame_kind",
            "frame_owner", "frame_users", "migrating_pfns", "pte_kind", "band_kind", "node_header",
            "figsize", "machine_figsize", "draw_machine", "draw_page_table", "rmap_list", "draw_rmap",
-           "draw_timeline", "MachinePicture", "offscreen", "rgba_to_png", "figure_png", "bit_fields",
+           "draw_timeline", "MachinePicture", "offscreen", "restyled", "rgba_to_png", "figure_png", "bit_fields",
            "draw_pte_bits"]

@@ -38,21 +38,26 @@ def _rmap_head_text(owner):
 
 
 def _vma_pte(k, vma, address, frame_states, page=None):
-    """(state key of PALETTE, text) for `vma`'s pte at `address` (where it would map `page`)."""
+    """(state key of PALETTE, text) for `vma`'s pte at `address` (where it would map `page`).
+
+    At one `address` the picture's legend names it, so the text is only what the pte holds.
+    """
     if page is not None:
         address = vma_address(page, vma)
     if not vma.vm_start <= address < vma.vm_end:
         return "free", "page outside vma" if page is not None else "address outside vma"
     v = PteView(get_pte(vma.vm_mm, address & pg.PAGE_MASK), k)
+    # With a page, each vma maps it at its own address: that goes on a line of its own (a box is narrow).
+    at = f"at {address:08x}:\n" if page is not None else ""
     if v.present and (page is None or v.pfn == page.pfn):
-        return frame_states[v.pfn], f"{address:08x}: {pte_kind(v)}"
+        return frame_states[v.pfn], f"{at}{pte_kind(v)}"
     if v.migration:
-        return "migration", f"{address:08x}: migration→0x{v.swp_offset:x}"
+        return "migration", f"{at}migration→0x{v.swp_offset:x}"
     if v.swap:
-        return "swapcache", f"{address:08x}: swap {v.swp_type}/{v.swp_offset}"
+        return "swapcache", f"{at}swap {v.swp_type}/{v.swp_offset}"
     if v.present:
-        return "free", f"{address:08x}: other pfn"
-    return "free", f"{address:08x}: none"
+        return "free", f"{at}other pfn"
+    return "free", f"{at}none"
 
 
 def draw_rmap(k, page_or_anon_vma, ax=None, title=None, address=None):
@@ -72,7 +77,7 @@ def draw_rmap(k, page_or_anon_vma, ax=None, title=None, address=None):
             raise bad_value("address", address, "None when a page is given (its own address is used)")
         check_int("address", address, 0, pg.TASK_SIZE - 1)
     show_ptes = page is not None or address is not None
-    box_w, box_h, gap = 4.4, 2.2, 1.0
+    box_w, box_h, gap = 4.4, 2.6 if page is not None else 2.2, 1.0
     head_w = 3.2
     x0 = head_w + gap
     width = x0 + max(1, len(vmas)) * (box_w + gap)

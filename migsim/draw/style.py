@@ -44,12 +44,14 @@ STYLE = {
     "mono": "DejaVu Sans Mono",
     "fontsize": 10,
     "small": 7,               # labels inside frames, pfn row labels
+    "label_chars": 7,         # characters per line of a label inside a frame (longer ones are cut with …)
     "title": 12,
     "columns": 8,             # frames per row of a node's block
     "nodes_per_row": 2,       # node blocks side by side in draw_machine
     "cell": 1.0,              # a frame's side, in data units
     "gap": 0.14,              # space between frames
     "inch_per_unit": 0.52,    # figure size: inches per data unit
+    "timeline_inches": 14.0,  # the widest a timeline's figure grows, in inches
     "edge": "#555555",
     "block": "#fafafa",       # a node block's background
     "block_edge": "#888888",
@@ -61,6 +63,23 @@ STYLE = {
 
 # One colour per task lane of a timeline (in lane order, then again).
 LANE_COLOURS = ("#56b4e9", "#7fd1ae", "#e69f00", "#cc79a7", "#a0a0a0", "#f0e442")
+
+
+@contextmanager
+def restyled(**sizes):
+    """Inside this block, STYLE has `sizes` in place of its own (a stepper draws its pictures this way).
+
+    Only keys STYLE already has; the old values come back on leaving the block.
+    """
+    unknown = sorted(set(sizes) - set(STYLE))
+    if unknown:
+        raise bad_value("style key", unknown[0], f"one of {', '.join(sorted(STYLE))}")
+    saved = {key: STYLE[key] for key in sizes}
+    STYLE.update(sizes)
+    try:
+        yield
+    finally:
+        STYLE.update(saved)
 
 
 def set_style():
@@ -157,10 +176,10 @@ def rgba_to_png(buffer, size):
     return out.getvalue()
 
 
-def figure_png(fig):
-    """PNG bytes of a whole figure, cropped to what is drawn."""
+def figure_png(fig, dpi=None):
+    """PNG bytes of a whole figure, cropped to what is drawn (at `dpi`, default the house one)."""
     out = io.BytesIO()
-    fig.savefig(out, format="png", bbox_inches="tight", dpi=STYLE["dpi"])
+    fig.savefig(out, format="png", bbox_inches="tight", dpi=dpi or STYLE["dpi"])
     return out.getvalue()
 
 

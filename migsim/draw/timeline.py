@@ -65,7 +65,7 @@ def draw_timeline(schedule, labels=None, failing_step=None, point_names=None, ax
     lanes, names = _lanes(steps, labels)
     n = len(steps)
     if ax is None:
-        ax = _figure_axes((min(14.0, max(5.0, 2.0 + 0.085 * n)),
+        ax = _figure_axes((min(STYLE["timeline_inches"], max(5.0, 2.0 + 0.085 * n)),
                            1.3 + 0.5 * len(lanes) + (0.4 if point_names is not None else 0)))
     row = {c: len(lanes) - 1 - i for i, c in enumerate(lanes)}
     colour = {c: LANE_COLOURS[i % len(LANE_COLOURS)] for i, c in enumerate(lanes)}

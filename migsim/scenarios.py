@@ -10,6 +10,7 @@ invariants after every scheduling point, and reports what broke.
     scenarios.run(scenarios.FORK_RACE, "swapless-core", scenarios.FORK_RACE.schedule)
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -111,11 +112,43 @@ def _family(at, seed, npages=2, own=8, patch=None):
     return k, parent, child, a
 
 
-def _build_fork_race(at, patch=None):
-    k, parent, child, a = _family(at, seed=12, patch=patch)
-    k.start(k.sys_migrate_pages, child.pid, [0], [1], label="M")
-    k.start(parent.fork, label="F", comm="new child")
-    return k, {"a": a, "anon_vma": k.find_vma(parent.mm, a).anon_vma, "mms": (parent.mm, child.mm)}
+def _build_fork_race(at, patch=None, forker="parent", own=8, shared=2):
+    """Root migrates one of the family (M) while the other forks (F): the parent forks by default."""
+    k, parent, child, a = _family(at, seed=12, npages=shared, own=own, patch=patch)
+    migrated, forking = (child, parent) if forker == "parent" else (parent, child)
+    k.start(k.sys_migrate_pages, migrated.pid, [0], [1], label="M")
+    k.start(forking.fork, label="F", comm="new child" if forker == "parent" else "grandchild")
+    return k, {"a": a, "anon_vma": k.find_vma(parent.mm, a).anon_vma, "mms": (parent.mm, child.mm),
+               "shared": shared}
+
+
+def fork_race_variant(forker="parent", own=8, shared=2):
+    """Bug B's loud race in another family: a Scenario (not registered: exercise 07.1's variants).
+
+    `shared` pages are shared copy-on-write by a parent and its child, and
+    the child has `own` pages of its own. With `forker` "parent", root
+    migrates the child (M) while the parent forks (F), as in FORK_RACE;
+    with "child", root migrates the parent while the child forks: the
+    forking process's vma is then not the first on the anon_vma list.
+    """
+    if forker not in ("parent", "child"):
+        raise bad_value("forker", forker, "'parent' or 'child'")
+    for name, n, low in (("own", own, 1), ("shared", shared, 1)):
+        if not isinstance(n, int) or isinstance(n, bool) or not low <= n <= 12:
+            raise bad_value(name, n, f"a number of pages from {low} to 12")
+
+    who = ("root migrates the child while the parent forks" if forker == "parent"
+           else "root migrates the parent while the child forks")
+    return Scenario(
+        name=f"fork_race_{forker}_forks_{own}_{shared}", bug="B",
+        title=f"fork races migration ({who}; {shared} shared, {own} of the child's own)",
+        about=(f"{who[0].upper()}{who[1:]}. fork links the new vma at the head of the anon_vma before it copies "
+               f"the ptes; remove_migration_ptes can pass the new process before the copy and restore the "
+               f"one it copies from after it, and the new process keeps a migration entry for a page that "
+               f"is gone."),
+        build=functools.partial(_build_fork_race, forker=forker, own=own, shared=shared),
+        finish=_finish_touch_all, lives=FORK_RACE.lives,
+        signature=FORK_RACE.signature)
 
 
 def _plan_fork_race_quiet(k, ctx):
@@ -138,7 +171,7 @@ def _finish_touch_all(k, ctx):
     """Every process touches the page; then the machine is checked."""
     for p in sorted(k.tasks_by_pid.values(), key=lambda p: p.pid):
         if p.mm is not None:
-            p.read(ctx["a"], 2 * PAGE)
+            p.read(ctx["a"], ctx.get("shared", 2) * PAGE)
     k.check()
 
 

@@ -27,7 +27,7 @@ LEFT_OUT = {("07.2", "settrace_none_and_spin")}
 
 def answers():
     for path in sorted(HERE.glob("ex_*.py")):
-        exercise = path.stem[3:].replace("_", ".")
+        exercise = ".".join(path.stem[3:].split("_")[:2])   # ex_07_1_b.py is 07.1 too
         ns = runpy.run_path(str(path))
         for group, passes in (("CORRECT", True), ("WRONG", False), ("HOSTILE", False)):
             for label, answer in ns.get(group, {}).items():

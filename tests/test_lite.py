@@ -14,7 +14,8 @@ Every request the browser makes is counted, by playwright's routing and by
 Chromium's own network log (which sees the kernel's worker too); all must go
 to 127.0.0.1, and anything else is refused. Screenshots and timings go to
 test-artifacts/ (lite-*.png, lite-timings.json; lite-welcome.png is the front page,
-lite-exercises-07-the-fork-race-grading.png is taken while 07.2 is graded).
+lite-exercises-07-the-fork-race-grading.png is taken while 07.2 is graded, its progress
+line on screen).
 
 Skipped, with the reason, where the site was not built (`python tools/build_site.py
 --extra tests/browser/lite-swapless.ipynb`; `.ci/run` does it), or where
@@ -71,21 +72,18 @@ class Page:
     stepper: bool = False         # click the first stepper's buttons
     answers: str = ""             # a solutions notebook whose answers fill the exercise's answer cells
     looping: str = ""             # code run afterwards that grades an endless loop: it must be stopped
-    shoot_while: str = ""         # also a screenshot while the cell with this text runs
 
 
 PAGES = [   # add a chapter here when it ships (a swapless chapter replaces the test's own notebook)
     Page("notebooks/00-the-machine.ipynb", stepper=True),
-    # 02 and 06 run whole, but their steppers are no longer clicked here: since the chapters put the patch
-    # after the exercises, each stepper sits far down a long notebook that the windowed view has not
-    # rendered, and scrolling to it times out (open in issue 22). 00 and the swapless notebook click theirs.
-    Page("notebooks/02-the-dirty-page.ipynb"),
+    # 02's and 06's steppers sit far down long notebooks: the site's notebooks attach every cell to the
+    # page (windowingMode 'defer', tools/build_site.py), so they are there to be scrolled to
+    Page("notebooks/02-the-dirty-page.ipynb", stepper=True),
     Page("tests/browser/lite-swapless.ipynb", stepper=True),
-    Page("notebooks/06-dropping-swap.ipynb"),
+    Page("notebooks/06-dropping-swap.ipynb", stepper=True),
     Page("exercises/02-the-dirty-page.ipynb", answers="solutions/02-the-dirty-page.ipynb",
          looping="def setup(k):\n    while True:\n        pass\nprint(grade('02.2', setup=setup))"),
-    Page("exercises/07-the-fork-race.ipynb", answers="solutions/07-the-fork-race.ipynb",
-         shoot_while='grade("07.2"'),
+    Page("exercises/07-the-fork-race.ipynb", answers="solutions/07-the-fork-race.ipynb"),
 ]
 COURSE_TITLE = "migsim: Linux page migration, 2.6.16 to 2.6.18, one patch at a time"   # tools/build_site.py
 WELCOME = "#migsim-welcome"                                                           # tools/lite/welcome.py
@@ -223,6 +221,13 @@ def answer_sources(solutions):
     return out
 
 
+def graded_cells(solutions):
+    """How many autograded cells (nbgrader `grade: true`, each printing one verdict) the notebook has."""
+    nb = json.loads((ROOT / solutions).read_text())
+    return sum(1 for cell in nb["cells"] if cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+               and not cell["metadata"]["nbgrader"].get("solution"))
+
+
 # JavaScript run in the page, through window.jupyterapp
 OPEN_AND_WAIT = """async (path) => {
   const app = window.jupyterapp;
@@ -254,6 +259,22 @@ RUNNING = """(text) => {
   const nb = window.jupyterapp.shell.currentWidget;
   return nb.content.widgets.some(c => c.model.type === 'code' && c.model.sharedModel.getSource().includes(text)
                                       && c.promptNode.textContent.includes('*'));
+}"""
+
+# Every text the outputs of the code cell holding `text` show, in order, sampled every 20 ms from the
+# cell's model: a progress line that is on screen for less than a second is seen all the same.
+WATCH_OUTPUTS = """(text) => {
+  const nb = window.jupyterapp.shell.currentWidget;
+  const cell = nb.content.widgets.find(c => c.model.type === 'code' && c.model.sharedModel.getSource().includes(text));
+  const seen = window.migsimSeen = [];
+  const shown = o => [].concat(o.text !== undefined ? o.text : (o.data || {})['text/plain'] || '').join('');
+  const note = () => {
+    const now = cell.model.outputs.toJSON().map(shown).join('\\n');
+    if (seen[seen.length - 1] !== now) seen.push(now);
+  };
+  note();
+  window.migsimWatch = setInterval(note, 20);
+  return true;
 }"""
 
 RUN_ALL = """async () => {
@@ -378,13 +399,6 @@ def test_notebook_runs_in_the_browser(site_url, case, tmp_path):
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / f"lite-{case.path.removesuffix('.ipynb').replace('/', '-')}.png"
         page.evaluate(START_ALL)
-        if case.shoot_while:
-            page.wait_for_function(RUNNING, arg=case.shoot_while, timeout=CELLS_S * 1000)
-            cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell",
-                                has_text=case.shoot_while).first
-            cell.evaluate("e => e.scrollIntoView({block: 'center'})")
-            page.wait_for_timeout(1500)          # a second or so into the grade
-            page.screenshot(path=str(shot.with_name(shot.stem + "-grading.png")))
         result = page.evaluate(RUN_ALL)
         times["all cells ran"] = time.perf_counter() - t0
         try:
@@ -399,7 +413,7 @@ def test_notebook_runs_in_the_browser(site_url, case, tmp_path):
             if answers:        # each grader cell printed its verdict and asserted it passed (no error above)
                 texts = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output").all_inner_texts()
                 verdicts = [t for t in texts if re.match(r"Exercise \S+: correct", t)]
-                assert len(verdicts) >= len(answers), texts
+                assert len(verdicts) >= graded_cells(case.answers), texts
             if case.looping:   # no signal in Pyodide: the grader's step budget stops the loop
                 t1 = time.perf_counter()
                 said = page.evaluate(EXECUTE, case.looping)
@@ -507,11 +521,19 @@ def test_the_front_page_welcomes_and_opens_chapters_ready_in_seconds(site, tmp_p
     print("front page -> chapter, seconds from the click:", json.dumps(record))
 
 
-@pytest.mark.skip(reason="grading progress shows in JupyterLab (tests/test_grading.py) but not yet in JupyterLite: "
-                         "tried here, the verdict arrived with no progress line before it (open in issue 22)")
+TIMED_GRADE = """import time as _time
+_t0 = _time.perf_counter()
+_v = grade("07.2", anon_vma_link=anon_vma_link)
+print(_v)
+print("seconds: %.2f" % (_time.perf_counter() - _t0))
+del _time, _t0, _v"""
+
+
 def test_grading_07_2_in_the_browser_shows_progress_before_the_verdict(site_url):
     """Grading 07.2 in the browser shows progress lines (which check runs, how many are left) before
-    its verdict line, as they arrive (looked at while the cell still runs)."""
+    its verdict line, as they arrive (looked at while the cell still runs); a screenshot shows it.
+    Then 07.2's visible checks are graded once more on the solution's answer and timed (printed and
+    written down; issue 22 asks for under 10 s in Pyodide, not asserted: tests do not time)."""
     answers = answer_sources("solutions/07-the-fork-race.ipynb")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
@@ -526,19 +548,50 @@ def test_grading_07_2_in_the_browser_shows_progress_before_the_verdict(site_url)
             page.evaluate(OPEN_AND_WAIT, "exercises/07-the-fork-race.ipynb")
             page.evaluate(SET_ANSWERS, answers)
             page.evaluate(START_ALL)
+            page.evaluate(WATCH_OUTPUTS, 'grade("07.2"')
+            page.wait_for_function(RUNNING, arg='grade("07.2"', timeout=CELLS_S * 1000)
+            t0 = time.perf_counter()
             cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell", has_text='grade("07.2"').first
+            cell.evaluate("e => e.scrollIntoView({block: 'center'})")
             output = cell.locator(".jp-OutputArea")
-            expect(output).to_contain_text("grading 07.2:", timeout=CELLS_S * 1000)
-            seen = output.inner_text()
-            assert "Exercise 07.2:" not in seen.split("grading 07.2:", 1)[0], seen   # progress came first
-            assert "Exercise 07.2:" not in seen or seen.index("grading 07.2:") < seen.index("Exercise 07.2:")
+            page.wait_for_function("() => window.migsimSeen.some(t => t.includes('grading 07.2:'))"
+                                   " || window.migsimSeen.some(t => t.includes('Exercise 07.2:'))",
+                                   polling="raf", timeout=CELLS_S * 1000)
+            shown = time.perf_counter() - t0
+            ARTIFACTS.mkdir(exist_ok=True)         # at once: the line is on screen for a second or two
+            shot = ARTIFACTS / "lite-exercises-07-the-fork-race-grading.png"
+            page.screenshot(path=str(shot))
+            if "Exercise 07.2:" in output.inner_text():     # the grade ended around the screenshot
+                shot.rename(shot.with_name(shot.stem + "-maybe-too-late.png"))
+            page.wait_for_function("() => window.migsimSeen.some(t => t.includes('Exercise 07.2:'))",
+                                   timeout=CELLS_S * 1000)
+            seen = page.evaluate("() => { clearInterval(window.migsimWatch); return window.migsimSeen; }")
+            progress = [i for i, t in enumerate(seen) if "grading 07.2:" in t]
+            verdict = [i for i, t in enumerate(seen) if "Exercise 07.2:" in t]
+            assert progress, f"no progress line was ever shown; the cell's outputs went {seen}"
+            assert progress[0] < verdict[0], seen                            # progress came first
             result = page.evaluate(RUN_ALL)
             assert result["errors"] == [], result["errors"]
             expect(output).to_contain_text("Exercise 07.2: correct")
+            expect(output).not_to_contain_text("grading 07.2:")     # emptied once the verdict is there
+            said = page.evaluate(EXECUTE, TIMED_GRADE)
+            assert "Exercise 07.2: correct" in said, said
+            seconds = float(re.search(r"seconds: ([\d.]+)", said)[1])
+            # the site's wheels bring their .pyc (Pyodide writes none): these modules were not compiled here
+            said = page.evaluate(EXECUTE, "import os, IPython, numpy, matplotlib.pyplot, ipywidgets, migsim.grading\n"
+                                          "print([m.__name__ for m in (IPython, numpy, matplotlib.pyplot, ipywidgets,"
+                                          " migsim.grading) if not os.path.exists(m.__cached__)])")
+            assert said.strip() == "[]", f"modules imported in the browser without a shipped .pyc: {said}"
         finally:
             context.close()
             browser.close()
     assert requests.outside == []
+    record = {"first progress line after (s)": round(shown, 1), "07.2 visible checks, wall s": seconds}
+    timings = ARTIFACTS / "lite-timings.json"
+    data = json.loads(timings.read_text()) if timings.exists() else {}
+    data["grading 07.2"] = record
+    timings.write_text(json.dumps(data, indent=1) + "\n")
+    print("grading 07.2 in Pyodide:", record)
 
 
 RESET = """async (path) => {

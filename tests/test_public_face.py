@@ -105,7 +105,8 @@ def good(k, p, a):
 
 # Where one parameter name means another thing: (item, parameter) -> good value.
 GOOD_FOR = {("migsim.Kernel", "nodes"): 2, ("migsim.Kernel", "frames_per_node"): 16,
-            ("migsim.Kernel.create_file", "name"): "notes", ("draw.draw_timeline", "schedule"): "MF"}
+            ("migsim.Kernel.create_file", "name"): "notes", ("draw.draw_timeline", "schedule"): "MF",
+            ("grading.variant", "exercise_id"): "07.1", ("grading.variant", "student"): "s1234567"}
 
 
 def public():

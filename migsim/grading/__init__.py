@@ -3,6 +3,8 @@
     from migsim.grading import grade
     v = grade("02.1", migrate_pages=migrate_pages)     # a fix: the patch's hunk, written by you
     v = grade("02.2", setup=setup)                     # a find: a machine that shows the bug
+    print(variant("07.1", student="s1234567"))         # a seeded find: your own variant, in words
+    v = grade("07.1", student="s1234567", schedule="...")
     v.passed, v.score, v.total, v.message; print(v.details())
     v.credit(2)                                        # the score as a share of 2 points (nbgrader)
 
@@ -32,7 +34,7 @@ import re
 from ..errors import MigsimError
 from ..machine import build
 from . import sandbox
-from .core import Check, FindEffect, FindSchedule, FindSetup, Fix, Wrong, check, expect
+from .core import Check, FindEffect, FindSchedule, FindSetup, Fix, Wrong, check, check_student, expect
 from .verdict import Result, Verdict
 
 # Each chapter's graders live in a module of their own (ch02.py, ch07.py ...): found on disk, not listed.
@@ -48,8 +50,19 @@ def grade(exercise_id, hidden=False, **answer):
     exercise = EXERCISES[exercise_id]
     for at in {exercise.before, exercise.step}:
         build(at)                 # cached here, in the caller: a grading child would build it again each time
+    if getattr(exercise, "variants", ()):
+        answer["student"] = check_student(exercise_id, answer.get("student"))   # a MigsimError if no string
     return sandbox.run(exercise_id, lambda: exercise.grade(answer, hidden=hidden))
 
 
-__all__ = ["grade", "EXERCISES", "Verdict", "Result", "Fix", "FindSetup", "FindSchedule", "FindEffect", "Wrong",
-           "expect", "Check", "check"]
+def variant(exercise_id, student):
+    """`student`'s own variant of a seeded find exercise (07.1, ...): printed, it says it in words."""
+    exercise = EXERCISES.get(exercise_id) if isinstance(exercise_id, str) else None
+    if not getattr(exercise, "variants", ()):
+        seeded = [e for e, ex in EXERCISES.items() if getattr(ex, "variants", ())]
+        raise MigsimError(f"no variants for exercise {exercise_id!r}: expected one of {', '.join(seeded)}")
+    return exercise.variant(student)
+
+
+__all__ = ["grade", "variant", "EXERCISES", "Verdict", "Result", "Fix", "FindSetup", "FindSchedule",
+           "FindEffect", "Wrong", "expect", "Check", "check"]

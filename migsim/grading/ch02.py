@@ -3,7 +3,9 @@
 02.1 (fix): migrate_pages' fallback path must unmap the page before it
 tests PageDirty, so that a dirty bit still in a pte reaches the page (and
 listfs's own list) while it can still be written out. 02.2 (find): a setup
-that makes bug A show at unexport-swap-page and not at dirty-fallback.
+that makes bug A show at unexport-swap-page and not at dirty-fallback, in a
+case unlike the chapter's: the page listfs loses must have been dirty only in
+another process's pte, never in that of the process being migrated.
 """
 
 from .. import scenarios
@@ -11,7 +13,9 @@ from ..include.linux.mm import VM_LOCKED, page_mapped
 from ..include.linux.rmap import SWAP_AGAIN
 from .checks import (already_dirty, check_already_dirty, check_anon, check_ext2, check_listfs_clean,
                      check_racing_writer, editor, migrate, moved, scenario_check, workload_check)
-from .core import Fix, FindSetup, check, expect
+from ..include.asm_i386.pgtable import PAGE_SIZE as PAGE
+from ..machine import build
+from .core import Check, Fix, FindSetup, check, expect, play
 
 
 
@@ -115,8 +119,56 @@ FIX_02_1 = Fix(
     results={"migrate_pages": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
                                "the number of pages not moved (an int >= 0)")})
 
+def dirty_ptes(k):
+    """{page: the mms whose present ptes map it dirty}, over every process of `k`."""
+    owners = {}
+    for p in k.tasks_by_pid.values():
+        if p.mm is None:
+            continue
+        for vma in p.mm.mmap:
+            for addr in range(vma.vm_start, vma.vm_end, PAGE):
+                v = k.pte(p, addr)
+                if v.present and v.dirty:
+                    owners.setdefault(k.page(p, addr), set()).add(p.mm)
+    return owners
+
+
+def dirtied_by_another(exercise, setup, guard, variant=None):
+    """02.2's case: the page listfs loses was clean in the migrated process's ptes; another process dirtied it.
+
+    Judged by what the kernel saw: which mm each migration walks (check_range),
+    and, when migrate_pages is handed its pages, which ptes map each one dirty.
+    """
+    seen = {"migrated": set(), "dirty": {}}
+
+    class Watched(build(exercise.before)):
+        def check_range(self, mm, *args):
+            seen["migrated"].add(mm)
+            return (yield from super().check_range(mm, *args))
+
+        def migrate_pages(self, from_, *args):
+            owners = dirty_ptes(self)
+            for page in list(from_):
+                seen["dirty"].setdefault(page, set()).update(owners.get(page, ()))
+            return (yield from super().migrate_pages(from_, *args))
+
+    k = exercise.kernel(exercise.before, variant, cls=Watched)
+    error = play(k, setup, guard)
+    expect(error is not None, "bug A to show (see the first check)", "the machine stayed sane")
+    lost = [page for f in k.files.values() for page in f.i_mapping.private_list if page in seen["dirty"]]
+    mine = [page for page in lost if seen["dirty"][page] & seen["migrated"]]
+    theirs = [page for page in lost if seen["dirty"][page] and not seen["dirty"][page] & seen["migrated"]]
+    expect(theirs, "the page listfs loses dirty only in another process's pte, never in the migrated "
+           "process's own (the chapter's case is the migrated process's own write)",
+           "it was dirty in the pte of the process you migrate" if mine else
+           "no page listfs lost was dirty in any pte when migration began")
+
+
 FIND_02_2 = FindSetup(
-    "02.2", "dirty-fallback", "a setup that shows bug A before the fix and not after it",
-    scenario=scenarios.DIRTY_FALLBACK, machine={"nodes": 2, "frames_per_node": 16, "seed": 2006}, bug="A")
+    "02.2", "dirty-fallback", "a setup that shows bug A, by a page another process dirtied, before the fix and "
+    "not after it",
+    scenario=scenarios.DIRTY_FALLBACK, machine={"nodes": 2, "frames_per_node": 16, "seed": 2006}, bug="A",
+    extra=[Check("the page was dirty in another process's pte, not in the migrated one's (not the chapter's case)",
+                 lambda setup, guard, variant=None: dirtied_by_another(FIND_02_2, setup, guard, variant))])
 
 EXERCISES = (FIX_02_1, FIND_02_2)

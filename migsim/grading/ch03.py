@@ -5,13 +5,15 @@ references an unmapped page may have when its mapping is switched (2, and 3
 with buffers), instead of trusting its callers' nr_refs. Graded at
 remove-definitions, with the patched callers' way of calling it. 03.2
 (find): a setup that holds a reference which keeps a page from migrating,
-judged by its effect: the page stays on node 0, and moves once the
-reference is released.
+judged by its effect: the student's variant (seeded by their id) says how
+many pages the process has and what kind of page must stay; exactly that
+page stays on node 0, the others move, and it moves once the reference is
+released. The hidden checks judge the same setup on other variants.
 """
 
 from errno import EAGAIN, EPERM
 
-from ..include.linux.mm import get_page, put_page
+from ..include.linux.mm import PageAnon, get_page, put_page
 from .checks import run_to_end, workload_check
 from .core import FindEffect, Fix, check, expect
 
@@ -139,8 +141,20 @@ FIX_03_1 = Fix(
     adapt={"migrate_page_remove_references": (("k", "newpage", "page"), _without_nr_refs)})
 
 
-def stays_then_moves(k, returned):
-    """The effect of 03.2: a migration leaves a page behind; released, the page moves."""
+KIND_WORDS = {"anon": "an anonymous page", "ext2": "a page of an ext2 file (it has buffers)",
+              "listfs": "a page of a listfs file (no buffers)"}
+
+
+def kind_of(page):
+    """"anon", or the name of the filesystem whose file the page caches ("ext2", "listfs")."""
+    if PageAnon(page):
+        return "anon"
+    host = getattr(page.mapping, "host", None)
+    return getattr(getattr(host, "fs", None), "name", "no mapping")
+
+
+def stays_then_moves(k, returned, variant):
+    """The effect of 03.2: a migration leaves the variant's page behind; released, every page moves."""
     ok = isinstance(returned, tuple) and len(returned) == 2 and isinstance(returned[0], int) \
         and callable(returned[1])
     expect(ok, "setup to return (pid, release)", repr(returned))
@@ -148,12 +162,15 @@ def stays_then_moves(k, returned):
     expect(pid in k.tasks_by_pid, "the pid of a process of yours", repr(pid))
     p = k.tasks_by_pid[pid]
     before = {a: page for a, page in _pages(k, p)}
-    expect(before, f"{p.comm} to have pages mapped", "none")
+    expect(len(before) == variant.pages, f"{p.comm} to have {variant.pages} pages mapped on node 0 "
+           f"(your variant)", f"{len(before)}")
     ret = run_to_end(k, k.start(k.sys_migrate_pages, pid, [0], [1], label="M"))
     expect(isinstance(ret, int) and ret > 0, "sys_migrate_pages to leave a page behind (a count > 0)",
            f"{ret!r}: every page moved")
     stuck = [a for a in before if node_of(k, p, a) == 0]
-    expect(stuck, f"a page of {p.comm} still on node 0", "none")
+    kinds = sorted(kind_of(k.page(p, a)) for a in stuck)
+    expect(kinds == [variant.kind], f"exactly one page left on node 0, {KIND_WORDS[variant.kind]} (your variant)",
+           f"{len(stuck)} left behind: {', '.join(kinds) or 'none'}")
     release()
     k.check()                                 # the setup's extra references are gone now, and only they
     ret = run_to_end(k, k.start(k.sys_migrate_pages, pid, [0], [1], label="N"))
@@ -171,10 +188,16 @@ def _pages(k, p):
                 yield a, page
 
 
+def _describe_03_2(v):
+    return (f"the process you return has {v['pages']} pages present on node 0, and the page a reference "
+            f"must keep there is {KIND_WORDS[v['kind']]}; its other pages must all move")
+
+
 FIND_03_2 = FindEffect(
-    "03.2", "drop-nr-refs", "hold a reference that keeps a page from migrating",
+    "03.2", "drop-nr-refs", "hold a reference that keeps your variant's page from migrating",
     machine={"nodes": 2, "frames_per_node": 16, "seed": 2006}, effect=stays_then_moves,
-    what="a held reference keeps a page on node 0, and released it moves",
-    at=("remove-definitions", "drop-nr-refs"))
+    what="a held reference keeps your variant's page on node 0, and released it moves",
+    at=("remove-definitions", "drop-nr-refs")).seeded(
+        [{"kind": kind, "pages": n} for kind in KINDS for n in (2, 3, 4, 5)], _describe_03_2)
 
 EXERCISES = (FIX_03_1, FIND_03_2)

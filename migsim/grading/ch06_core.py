@@ -7,7 +7,9 @@ the new page when it moved, to the old one when it did not. Both are
 judged in the kernel at swapless-core with the answer in place of the
 patch's version (the step before would never call the new code).
 06.4 (find): a machine on which the broken tree of rip-out-swap oopses
-through the swap cache, while swapless-core migrates the same machine.
+through the swap cache, while swapless-core migrates the same machine: a
+range whose size and number of swap-cache pages are the student's variant
+(seeded by their id); the hidden checks judge the same setup on others.
 
 Behaviour only: which pages move, what every pte maps afterwards, what
 sys_migrate_pages and mbind return, and `check()` after every scheduling
@@ -103,14 +105,15 @@ def run_alone(k, t, check):
     expect(t.done, "mbind to finish", lambda: f"it waits in {t.waits_on()}")
 
 
-def _range(k, returned):
-    """The (process, start, npages) the setup returned, checked: every page present, some in the swap cache."""
+def _range(k, returned, variant):
+    """The (process, start, npages) the setup returned, checked: every page present, as many in the swap
+    cache as the variant says."""
     if not (isinstance(returned, tuple) and len(returned) == 3):
         raise Wrong("setup to return (process, start address, number of pages)", repr(returned))
     p, start, npages = returned
     expect(type(p) is Process and p.k is k and p.mm is not None, "a live process of this machine (k.spawn)",
            repr(p))
-    expect(isinstance(npages, int) and 2 <= npages <= 16, "a range of 2 to 16 pages", repr(npages))
+    expect(npages == variant.pages, f"a range of {variant.pages} pages (your variant)", repr(npages))
     expect(isinstance(start, int) and start % PAGE == 0, "a page-aligned start address", repr(start))
     try:
         pages = [k.page(p, start + i * PAGE, default=None) for i in range(npages)]
@@ -120,8 +123,8 @@ def _range(k, returned):
     expect(not missing, "every page of the range present in memory (mapped by a present pte)",
            lambda: f"the page at 0x{missing[0]:x} is not: {k.pte(p, missing[0])}")
     cached = sum(PageSwapCache(page) for page in pages)
-    expect(cached >= 1, "at least one page of the range in the swap cache", "none is")
-    expect(cached < npages, "at least one page of the range outside the swap cache", "every one is")
+    expect(cached == variant.cached, f"exactly {variant.cached} page{'s' * (variant.cached != 1)} of the range in "
+           f"the swap cache, the other {npages - variant.cached} outside it (your variant)", f"{cached} in it")
     replaced = sorted(set(vars(k)) & set(k.SYMBOLS))
     expect(not replaced, "the kernel's own functions", lambda: f"your setup replaced k.{replaced[0]}")
     running = [t for t in k.tasks if not t.done]
@@ -130,8 +133,8 @@ def _range(k, returned):
     return p, start, npages
 
 
-def swap_cache_effect(k, returned):
-    p, start, npages = _range(k, returned)
+def swap_cache_effect(k, returned, variant):
+    p, start, npages = _range(k, returned, variant)
     # The class's own mbind, stepped alone: nothing the setup left on the process or the machine runs.
     t = k.start(Process.mbind.__get__(p), start, npages, "bind", [1], MPOL_MF_MOVE, label="B")
     if k.at == "rip-out-swap":
@@ -155,10 +158,20 @@ def swap_cache_effect(k, returned):
     k.check(cow=True)
 
 
+def _describe_06_4(v):
+    out = v["pages"] - v["cached"]
+    return (f"return a range of {v['pages']} pages of one process, every one present, of which exactly "
+            f"{v['cached']} {'is' if v['cached'] == 1 else 'are'} in the swap cache and {out} "
+            f"{'is' if out == 1 else 'are'} not")
+
+
 FIND_06_4 = FindEffect(
-    "06.4", "swapless-core", "a swap-cache page oopses the broken tree, the fixed one moves it",
+    "06.4", "swapless-core", "your variant's range, some pages in the swap cache, oopses the broken tree; the "
+    "fixed one moves it",
     machine=dict(nodes=2, frames_per_node=24, seed=2006), effect=swap_cache_effect,
-    what="mbind(MPOL_MF_MOVE) over your range", at=("rip-out-swap", "swapless-core"))
+    what="mbind(MPOL_MF_MOVE) over your range", at=("rip-out-swap", "swapless-core")).seeded(
+        [{"pages": n, "cached": c} for n in range(3, 8) for c in range(1, n)],
+        _describe_06_4)
 
 
 EXERCISES = (FIX_06_2, FIX_06_3, FIND_06_4)

@@ -3,8 +3,10 @@
 09.1 (fix): sys_swapon must refuse a new area when no slot of swap_info[]
 is left (MAX_SWAPFILES, 30 with migration entries), not when its type could
 no longer be encoded in a swap pte (31). 09.2 (find): the smallest setup
-that corrupts memory at cow-fix: 31 swapons (the hidden test asks for
-exactly that much and nothing more).
+that corrupts memory at cow-fix, on a kernel that already has some swap
+areas active (how many is the student's variant, seeded by their id): as
+many swapons as there are free slots, and one more. The hidden checks judge
+the same setup on other variants.
 """
 
 from errno import EPERM
@@ -83,9 +85,14 @@ FIX_09_1 = Fix(
     results={"sys_swapon": (_is_type, "the new area's type (an int >= 0) or -EPERM")})
 
 
-def smallest(exercise, calls):
-    """A check of 09.2's setup: it makes `calls` swapon calls and nothing else (no process, file or task)."""
-    def run(setup, guard):
+def needed(k):
+    """How many more swapons overflow swap_info[] on kernel `k`: one more than its free slots."""
+    return k.MAX_SWAPFILES - k.nr_swapfiles + 1
+
+
+def smallest(exercise):
+    """A check of 09.2's setup: just the swapons its variant needs, and nothing else (no process, file or task)."""
+    def run(setup, guard, variant):
         made = []
 
         class Counted(build(exercise.before)):
@@ -93,18 +100,34 @@ def smallest(exercise, calls):
                 made.append(args)
                 return super().sys_swapon(*args, **kwargs)
 
-        k = Counted(at=exercise.before, **exercise.machine)
+        k = exercise.kernel(exercise.before, variant, cls=Counted)
+        calls = needed(k)
+        del made[:]                           # the variant's own areas, made before the setup, do not count
         play(k, setup, guard)
         extra = [what for what, there in (("processes", k.tasks_by_pid), ("files", k.files),
                                           ("tasks", k.tasks)) if there]
         got = f"{len(made)} swapon call{'s' * (len(made) != 1)}" + (f", and {', '.join(extra)}" if extra else "")
-        expect(len(made) == calls and not extra, f"{calls} swapons (MAX_SWAPFILES + 1) and nothing else", got)
+        expect(len(made) == calls and not extra,
+               f"{calls} swapons ({variant.active} areas were active, {k.MAX_SWAPFILES} slots) and nothing else", got)
     return Check("the smallest such setup (nothing but the swapons it needs)", run)
 
 
+def _prepare_09_2(k, variant):
+    """The variant's machine: `active` swap areas already in use (of 2 slots each) when the setup starts."""
+    for _ in range(variant.active):
+        k.sys_swapon(2)
+
+
+def _describe_09_2(v):
+    return (f"your kernel starts with {v['active']} swap areas already active (each of 2 slots, types 0 to "
+            f"{v['active'] - 1}); with as few calls as possible, make it write past the end of swap_info[]")
+
+
 FIND_09_2 = FindSetup(
-    "09.2", "swapon-fix", "a setup that corrupts memory at cow-fix and not at swapon-fix",
-    scenario=scenarios.SWAPON_OVERFLOW, machine={"nodes": 2, "frames_per_node": 8, "seed": 2006}, bug="D")
-FIND_09_2.extra.append(smallest(FIND_09_2, 31))
+    "09.2", "swapon-fix", "the smallest setup that corrupts memory at cow-fix and not at swapon-fix, on a kernel "
+    "that already has swap areas",
+    scenario=scenarios.SWAPON_OVERFLOW, machine={"nodes": 2, "frames_per_node": 8, "seed": 2006}, bug="D",
+    prepare=_prepare_09_2).seeded([{"active": n} for n in range(1, 29)], _describe_09_2)
+FIND_09_2.extra.append(smallest(FIND_09_2))
 
 EXERCISES = (FIX_09_1, FIND_09_2)

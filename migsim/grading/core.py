@@ -21,8 +21,10 @@ behaviour, never text. The student's code runs under a `Guard`; a failure of
 the grader's own code is reported as such, never as the student's.
 """
 
+import hashlib
 import inspect
 import os
+import random
 import re
 import sys
 
@@ -372,6 +374,121 @@ class Fix(Exercise):
         return checked
 
 
+# --- seeded variants: a find that would be a copy gets one of its own per student --------------
+
+class Variant:
+    """One student's variant of a find exercise: its parameters, the words that state it, its objects.
+
+    ``variant.own``, ``variant.scenario``: a parameter or an object by name.
+    Printed, it says the variant in words. Made by `seeded`, the same for
+    the same student id everywhere (a hash of the id, never Python's
+    per-process ``hash``).
+    """
+
+    def __init__(self, exercise, student, params, text, objects=None):
+        self.exercise, self.student, self.params, self.text = exercise, student, params, text
+        self.objects = dict(objects or {})
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name in ("params", "objects"):
+            raise AttributeError(name)
+        if self.params is None:
+            raise MigsimError(f"no variant of exercise {self.exercise} yet: {self.text}")
+        if name in self.params:
+            return self.params[name]
+        if name in self.objects:
+            return self.objects[name]
+        raise AttributeError(f"variant of {self.exercise} has no {name!r} "
+                             f"(it has {', '.join([*self.params, *self.objects])})")
+
+    def __eq__(self, other):
+        return isinstance(other, Variant) and (self.exercise, self.params) == (other.exercise, other.params)
+
+    def __hash__(self):
+        return hash((self.exercise, tuple(sorted((self.params or {}).items()))))
+
+    def __str__(self):
+        if self.params is None:
+            return f"Exercise {self.exercise}: {self.text}"
+        return f"Exercise {self.exercise}, the variant of student {self.student!r}: {self.text}"
+
+    __repr__ = __str__
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(str(self))
+
+
+NO_STUDENT = ("not answered yet: set student to your student id (a string like 's1234567'); "
+              "it chooses your variant")
+
+
+def check_student(exercise_id, student):
+    """`student` as given: a MigsimError unless it is a string (None and "" mean: not given yet)."""
+    if student is None:
+        return ""
+    if not isinstance(student, str):
+        raise MigsimError(f"bad student for exercise {exercise_id}: {student!r} (expected your student id "
+                          f"as a string, like 's1234567')")
+    return str.__str__(student).strip()
+
+
+def student_seed(exercise_id, student):
+    """The seed of `student`'s variant of `exercise_id`: a stable hash of both (the same on every machine)."""
+    digest = hashlib.sha256(f"migsim {exercise_id} {student}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+class Seeded:
+    """What a find with variants has: `variants` (parameter dicts), `describe(params)` and `objects(params)`.
+
+    A student's variant is `variants[seed % len(variants)]`, the seed from
+    their id (`student_seed`); the hidden checks also try `others` of the
+    other variants, chosen by the same seed.
+    """
+
+    variants = ()
+    others = 2
+
+    def seeded(self, variants, describe, objects=None):
+        self.variants = tuple(dict(v) for v in variants)
+        if not self.variants:
+            raise MigsimError(f"exercise {self.id}: no variants")
+        self.describe, self.make_objects = describe, objects or (lambda params: {})
+        return self
+
+    def variant(self, student):
+        """The Variant of `student` (a string; "" gives a Variant that says to set it)."""
+        student = check_student(self.id, student)
+        if not student:
+            return Variant(self.id, student, None, NO_STUDENT)
+        params = self.variants[student_seed(self.id, student) % len(self.variants)]
+        return self.of(params, student)
+
+    def of(self, params, student=""):
+        """The Variant with `params` (one of `variants`)."""
+        return Variant(self.id, student, dict(params), self.describe(params), self.make_objects(params))
+
+    def hidden_variants(self, mine):
+        """`others` variants other than `mine`, chosen from the student's seed: for nbgrader's hidden checks."""
+        rest = [v for v in self.variants if v != mine.params]
+        rng = random.Random(student_seed(self.id + " hidden", mine.student))
+        return [self.of(v, mine.student) for v in rng.sample(rest, min(self.others, len(rest)))]
+
+    def take_student(self, answers, total, names, example):
+        """(the answer without `student`, the student's Variant, None), or a Verdict as the third saying
+        what is missing. The answer's other keywords must be `names` (a MigsimError, as `_answers`)."""
+        answers = dict(answers)
+        if not self.variants:
+            self._answers(answers, names, example)
+            return answers, None, None
+        student = answers.pop("student", None)
+        self._answers(answers, names, f"student='...', {example}")
+        v = self.variant(student)
+        if v.params is None:
+            return answers, None, self._problem(total, NO_STUDENT)
+        return answers, v, None
+
+
 def machine_failure(e, guard):
     """The text of machine failure `e` if the kernel found it; StudentError if the answer raised it itself."""
     if not found_by_kernel(e):
@@ -417,48 +534,98 @@ def close_tasks(k, guard):
 
 
 def _setup_of(exercise, answers, total):
-    """The answer's setup function, or a Verdict saying why there is none."""
-    exercise._answers(answers, ("setup",), "setup=...")
+    """The answer's setup function, or a Verdict saying why there is none (its keywords checked before)."""
     setup = answers["setup"]
     if not inspect.isfunction(setup):
         return None, exercise._problem(total, f"setup must be a function (def setup(k): ...); got {setup!r}")
     return setup, None
 
 
-class FindSetup(Exercise):
+def bind(setup, variant):
+    """The student's setup as a function of the kernel alone: `setup(k, variant)` gets its variant."""
+    try:
+        wants = len([p for p in inspect.signature(setup).parameters.values()
+                     if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
+    except (TypeError, ValueError):
+        wants = 1
+    if variant is None or wants < 2:
+        return setup
+    return lambda k: setup(k, variant)
+
+
+def variants_to_grade(exercise, mine, hidden):
+    """The variants a grade judges: the student's, and with `hidden` a few others ("only": those alone)."""
+    if mine is None:
+        return [None]
+    others = exercise.hidden_variants(mine) if hidden else []
+    return others if hidden == "only" else [mine, *others]
+
+
+def for_variant(title, variant, mine):
+    """A check's title, naming the variant when it is not the student's own (a hidden check's)."""
+    return title if variant is None or variant is mine else f"{title} [another variant: {variant.text}]"
+
+
+class FindSetup(Seeded, Exercise):
     """Make bug `scenario` show by a setup: `setup(k)` builds the machine and migrates.
 
     The setup gets a fresh kernel (`machine` are its arguments) at the step
     before the fix, where the bug must show (by its scenario's signature),
     and at the fix, where the same setup must leave the machine sane.
     `extra` are further checks of the setup, each ``check(exercise, setup,
-    guard)`` (raising Wrong), run after those two and with them.
+    guard, variant)`` (raising Wrong), run after those two and with them.
+    With variants (`seeded`), the answer names its `student` and the setup
+    may take the variant too (``setup(k, variant)``); `prepare(k, variant)`
+    makes the variant's machine before the setup runs. Hidden checks judge
+    the same setup on other variants.
     """
 
     kind = "find"
 
-    def __init__(self, id, step, title, scenario, machine, bug, extra=()):
+    def __init__(self, id, step, title, scenario, machine, bug, extra=(), prepare=None):
         super().__init__(id, step, title)
         self.scenario, self.machine, self.bug = scenario, dict(machine), bug
         self.extra = [as_check(c) for c in extra]
+        self.prepare = prepare
 
-    def checks(self):
-        shows = Check(f"at {self.before}, bug {self.bug} shows", lambda setup, guard: self._play(setup, guard, True))
-        gone = Check(f"at {self.step}, bug {self.bug} is gone", lambda setup, guard: self._play(setup, guard, False))
-        return [shows, gone, *self.extra]
+    def kernel(self, at, variant=None, cls=None):
+        """A fresh kernel at `at` for the setup: the exercise's machine, made the variant's by `prepare`."""
+        k = (cls or Kernel)(at=at, **self.machine)
+        if self.prepare is not None:
+            self.prepare(k, variant)
+        return k
+
+    def checks(self, variant=None, mine=None):
+        def shows(setup, guard):
+            return self._play(setup, guard, True, variant)
+
+        def gone(setup, guard):
+            return self._play(setup, guard, False, variant)
+
+        made = [Check(f"at {self.before}, bug {self.bug} shows", shows),
+                Check(f"at {self.step}, bug {self.bug} is gone", gone)]
+        for c in self.extra:
+            made.append(Check(c.title, (lambda c: lambda setup, guard: c.fn(setup, guard, variant))(c), c.points))
+        for c in made:
+            c.title = for_variant(c.title, variant, mine)
+        return made
 
     def grade(self, answers, hidden=False):
-        checks = self.checks()
-        total = sum(c.points for c in checks)
+        total = sum(c.points for c in self.checks())
+        answers, mine, problem = self.take_student(answers, total, ("setup",), "setup=...")
+        if problem is not None:
+            return problem
         setup, problem = _setup_of(self, answers, total)
         if problem is not None:
             return problem
+        checks = [(c, bind(setup, v)) for v in variants_to_grade(self, mine, hidden) for c in self.checks(v, mine)]
+        total = sum(c.points for c, _ in checks)
         guard = Guard([setup], passes=(Wrong,))
         results, seal = [], Seal()
-        for index, c in enumerate(checks):
+        for index, (c, bound) in enumerate(checks):
             report(self.id, c.title, index, len(checks))
             try:
-                c.fn(setup, guard)
+                c.fn(bound, guard)
             except Wrong as w:
                 result = Result(c.title, False, w.expected, w.got, points=c.points)
             except StudentError as e:
@@ -473,10 +640,10 @@ class FindSetup(Exercise):
                 break                          # it raised, loops or cheats, or the grader failed: stop here
         return self._verdict(results, total)
 
-    def _play(self, setup, guard, must_fail):
+    def _play(self, setup, guard, must_fail, variant=None):
         at = self.before if must_fail else self.step
         try:
-            error = play(Kernel(at=at, **self.machine), setup, guard)
+            error = play(self.kernel(at, variant), setup, guard)
         except StudentError as e:
             raise StudentError(f"at {at}: {e.text}", e.kind) from None
         if must_fail and error is None:
@@ -488,8 +655,13 @@ class FindSetup(Exercise):
                         f"{error} (your setup breaks the fixed kernel too)")
 
 
-class FindSchedule(Exercise):
-    """Make a race show by a schedule of `scenario`'s tasks, replayed before the fix and at it."""
+class FindSchedule(Seeded, Exercise):
+    """Make a race show by a schedule of `scenario`'s tasks, replayed before the fix and at it.
+
+    With variants (`seeded`), the answer names its `student`, and the
+    schedule is replayed on that student's variant's scenario
+    (``variant.scenario``), never on `scenario` itself.
+    """
 
     kind = "find"
 
@@ -499,7 +671,10 @@ class FindSchedule(Exercise):
 
     def grade(self, answers, hidden=False):
         from .. import sched
-        self._answers(answers, ("schedule",), "schedule='...'")
+        answers, mine, problem = self.take_student(answers, 2, ("schedule",), "schedule='...'")
+        if problem is not None:
+            return problem
+        scenario = self.scenario if mine is None else mine.scenario
         schedule = answers["schedule"]
         if not isinstance(schedule, str):
             return self._problem(2, f"schedule must be a string of task labels like 'M3F2M'; got {schedule!r}")
@@ -514,15 +689,15 @@ class FindSchedule(Exercise):
         for index, (at, must_fail) in enumerate(((self.before, True), (self.step, False))):
             name = f"at {at}, bug {self.bug} {'shows' if must_fail else 'is gone'}"
             report(self.id, name, index, 2)
-            failed, error, stops, applies = replay_schedule(self.scenario, at, schedule)
+            failed, error, stops, applies = replay_schedule(scenario, at, schedule)
             if not applies:
                 # At the fix, a schedule the tasks cannot follow (they wait elsewhere now) cannot fail.
                 results.append(Result(name, not must_fail, f"a schedule that replays at {at}", error))
             elif must_fail:
-                shows = failed and bool(re.search(self.scenario.signature, error))
+                shows = failed and bool(re.search(scenario.signature, error))
                 got = (f"another failure: {error}" if failed else
                        f"the machine stayed sane; your schedule {stops}")
-                results.append(Result(name, shows, f"bug {self.bug} to show ({self.scenario.title})", got))
+                results.append(Result(name, shows, f"bug {self.bug} to show ({scenario.title})", got))
             else:
                 results.append(Result(name, not failed, f"no failure at {at}", error))
         return self._verdict(results, 2)
@@ -572,7 +747,7 @@ def replay_schedule(scenario, at, schedule):
     return False, "", "; ".join(said) + "; then the tasks ran to their end", True
 
 
-class FindEffect(Exercise):
+class FindEffect(Seeded, Exercise):
     """Make something happen by a setup, judged by what follows: `setup(k)` builds the machine.
 
     At each step of `at` (default: the exercise's step) the setup gets a
@@ -580,7 +755,10 @@ class FindEffect(Exercise):
     judges the machine and what the setup returned, raising `Wrong` when the
     effect is not there. The effect may call back into what the setup
     returned (a function that releases what it holds, say): it runs under
-    the same guard.
+    the same guard. With variants (`seeded`), the answer names its
+    `student`, the setup may take the variant (``setup(k, variant)``) and
+    the effect is ``effect(k, returned, variant)``; hidden checks judge the
+    same setup on other variants.
     """
 
     kind = "find"
@@ -591,19 +769,24 @@ class FindEffect(Exercise):
         self.at = tuple(at or (step,))
 
     def grade(self, answers, hidden=False):
-        total = len(self.at)
-        setup, problem = _setup_of(self, answers, total)
+        answers, mine, problem = self.take_student(answers, len(self.at), ("setup",), "setup=...")
         if problem is not None:
             return problem
+        setup, problem = _setup_of(self, answers, len(self.at))
+        if problem is not None:
+            return problem
+        runs = [(v, at) for v in variants_to_grade(self, mine, hidden) for at in self.at]
+        total = len(runs)
         guard = Guard([setup], passes=(Wrong,))
         results, seal = [], Seal()
-        for index, at in enumerate(self.at):
-            name = f"at {at}, {self.what}"
+        for variant, at in runs:
+            name = for_variant(f"at {at}, {self.what}", variant, mine)
             report(self.id, name, len(results), total)
             k = Kernel(at=at, **self.machine)
+            effect_args = () if variant is None else (variant,)
             try:
-                returned = guard.run(setup, k)
-                guard.run(self.effect, k, returned)
+                returned = guard.run(bind(setup, variant), k)
+                guard.run(self.effect, k, returned, *effect_args)
             except Wrong as w:
                 results.append(Result(name, False, w.expected, w.got))
             except StudentError as e:

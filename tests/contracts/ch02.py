@@ -85,12 +85,21 @@ if ret == SWAP_FAIL or page_mapped(page):
 LOOPS = "while True:\n    try:\n        pass\n    except BaseException:\n        pass\n"
 
 WRITER = """f = k.create_file("f", 1, fs={fs!r})
-p = k.spawn("p")
-a = p.mmap(1, file=f, shared={shared})
-p.write(a, b"x")
+w, p = k.spawn("w"), k.spawn("p")
+b = w.mmap(1, file=f, shared={shared})
+a = p.mmap(1, file=f, shared=True)
+p.read(a, 1)
+w.write(b, b"x")
 k.sys_swapon(8)
 {migrate}"""
 ROOT_MIGRATES = "k.sys_migrate_pages(p.pid, [0], [1])"
+# The chapter's own case (scenarios.DIRTY_FALLBACK's machine, on the grader's kernel): the migrated process wrote it.
+CHAPTERS_CASE = """f = k.create_file("journal", 1, fs="listfs")
+p = k.spawn("editor")
+q = p.mmap(1, file=f, shared=True)
+p.write(q, b"unsaved")
+k.sys_swapon(8)
+k.start(k.sys_migrate_pages, p.pid, [0], [1], label="M")"""
 RAISES_ITSELF = """\
 from migsim.errors import KernelBug
 if "fix" in type(k).__name__ or getattr(k, "at", "") == "unexport-swap-page":
@@ -129,21 +138,26 @@ ROWS = [
     # 02.2
     Row("02.2", "untouched", "the cell as given", {"setup": run_cells(SETUP, STUDENT["find_setup"], names="setup")},
         False, "not answered yet"),
-    Row("02.2", "solution", "a listfs page dirty in its pte, migrated",
+    Row("02.2", "solution", "a listfs page another process dirtied, its reader migrated",
         {"setup": run_cells(SETUP, SOLUTION["find_setup"], names="setup")}, True),
+    Row("02.2", "wrong", "the chapter's case: the migrated editor dirtied its own page", {"setup": setup(CHAPTERS_CASE)},
+        False, "dirty in the pte of the process you migrate"),
+    Row("02.2", "wrong", "the writer migrated, not the reader", {"setup": setup(WRITER.format(
+        fs="listfs", shared=True, migrate="k.sys_migrate_pages(w.pid, [0], [1])"))},
+        False, "dirty in the pte of the process you migrate"),
     Row("02.2", "wrong", "ext2 has migratepage", {"setup": setup(WRITER.format(fs="ext2", shared=True,
                                                                                 migrate=ROOT_MIGRATES))},
         False, "stayed sane"),
-    Row("02.2", "wrong", "a private mapping", {"setup": setup(WRITER.format(fs="listfs", shared=False,
-                                                                            migrate=ROOT_MIGRATES))},
+    Row("02.2", "wrong", "the writer's mapping private", {"setup": setup(WRITER.format(fs="listfs", shared=False,
+                                                                                      migrate=ROOT_MIGRATES))},
         False, "stayed sane"),
     Row("02.2", "wrong", "no migration", {"setup": setup(WRITER.format(fs="listfs", shared=True, migrate=""))},
         False, "stayed sane"),
-    Row("02.2", "correct", "by mbind", {"setup": setup(WRITER.format(
-        fs="listfs", shared=True, migrate="p.mbind(a, 1, 'bind', [1], migsim.MPOL_MF_MOVE)"), "import migsim\n")},
-        True),
     Row("02.2", "correct", "the migration as a task", {"setup": setup(WRITER.format(
-        fs="listfs", shared=True, migrate="k.start(p.migrate_pages, p.pid, [0], [1])"))}, True),
+        fs="listfs", shared=True, migrate="k.start(k.sys_migrate_pages, p.pid, [0], [1])"))}, True),
+    Row("02.2", "correct", "two writers, a third process migrated", {"setup": setup(WRITER.format(
+        fs="listfs", shared=True, migrate="v = k.spawn('v')\nc = v.mmap(1, file=f, shared=True)\n"
+        "v.write(c, b'y')\nk.sys_migrate_pages(p.pid, [0], [1])"))}, True),
     Row("02.2", "hostile", "raises the bug's KernelBug itself", {"setup": setup(RAISES_ITSELF)}, False,
         "raised KernelBug itself"),
     Row("02.2", "hostile", "raises it from exec'd text", {"setup": setup(EXEC_RAISES)}, False,

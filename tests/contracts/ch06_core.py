@@ -7,7 +7,7 @@ setup cell (solutions/06-dropping-swap.ipynb), as in the notebook.
 import nbformat
 
 import chapter_cells
-from contracts import Row
+from contracts import Row, run_cells, student_for
 
 CHAPTER = "06-dropping-swap.ipynb"
 SOLUTION, STUDENT = chapter_cells.cells(CHAPTER, "solutions"), chapter_cells.cells(CHAPTER, "exercises")
@@ -36,8 +36,9 @@ def pages(body):
     return {"migrate_pages": fn(region(PAGES, body), "migrate_pages")}
 
 
-def setup(source):
-    return {"setup": fn(source, "setup")}
+def setup(source, student=None, **more):
+    """A setup for 06.4 (a cell's source), graded as `student`'s: by default the one whose variant is 3 pages, 1 cached."""
+    return {"setup": fn(source, "setup"), "student": THREE_ONE if student is None else student, **more}
 
 
 # --- 06.2 ---------------------------------------------------------------------------------------
@@ -178,7 +179,7 @@ def setup(k):
     return p, a, 1
 '''
 
-TWO_VMAS = '''
+THREE_VMAS = '''
 def setup(k):
     k.sys_swapon(4)
     p = k.spawn("db")
@@ -188,7 +189,9 @@ def setup(k):
     p.read(first, 1)                      # in the swap cache again
     second = p.mmap(1)                    # the next vma, right after the first
     p.write(second, b"fresh")
-    return p, first, 2
+    third = p.mmap(1)
+    p.write(third, b"fresh too")
+    return p, first, 3
 '''
 
 ONE_VMA_MANY = '''
@@ -210,35 +213,55 @@ NONE_CACHED = '''
 def setup(k):
     k.sys_swapon(8)
     p = k.spawn("app")
-    a = p.mmap(2)
-    p.write(a, b"one")
-    p.write(a + 4096, b"two")
-    return p, a, 2
+    a = p.mmap(3)
+    for i in range(3):
+        p.write(a + i * 4096, b"one")
+    return p, a, 3
 '''
 
 ALL_CACHED = '''
 def setup(k):
     k.sys_swapon(8)
     p = k.spawn("app")
-    a = p.mmap(2)
-    p.write(a, b"one")
-    p.write(a + 4096, b"two")
+    a = p.mmap(3)
+    for i in range(3):
+        p.write(a + i * 4096, b"one")
     k.reclaim(16)
-    p.read(a, 1)
-    p.read(a + 4096, 1)
-    return p, a, 2
+    for i in range(3):
+        p.read(a + i * 4096, 1)
+    return p, a, 3
 '''
 
 LEFT_OUT = '''
 def setup(k):
     k.sys_swapon(8)
     p = k.spawn("app")
-    a = p.mmap(2)
+    a = p.mmap(3)
     p.write(a, b"one")
     k.reclaim(16)                         # out on swap, never read back
     p.write(a + 4096, b"two")
-    return p, a, 2
+    p.write(a + 2 * 4096, b"three")
+    return p, a, 3
 '''
+
+# Any variant: the first `cached` pages through swap and back, the rest written after the reclaim.
+GENERAL = '''
+def setup(k, variant):
+    k.sys_swapon(16)
+    p = k.spawn("app")
+    a = p.mmap(variant.pages)
+    for i in range(variant.pages):
+        if i < variant.cached:
+            p.write(a + i * 4096, b"old")
+    k.reclaim(32)
+    for i in range(variant.pages):
+        if i < variant.cached:
+            p.read(a + i * 4096, 1)
+        else:
+            p.write(a + i * 4096, b"new")
+    return p, a, variant.pages
+'''
+
 
 FAKE_OOPS = '''
 def setup(k):
@@ -253,18 +276,19 @@ def setup(k):
 '''
 
 def mixed(then):
-    """A right setup (one page in the swap cache, one not) that does `then` (lines) before it returns."""
+    """A right setup for 3 pages, 1 cached (one page in the swap cache, two not) that does `then` (lines) before it returns."""
     return ('''
 def setup(k):
     from migsim.errors import KernelBug
     k.sys_swapon(8)
     p = k.spawn("app")
-    a = p.mmap(2)
+    a = p.mmap(3)
     p.write(a, b"one")
     k.reclaim(16)
     p.read(a, 1)
     p.write(a + 4096, b"two")
-''' + then + "    return p, a, 2\n")
+    p.write(a + 2 * 4096, b"three")
+''' + then + "    return p, a, 3\n")
 
 
 PLANTED = mixed('''\
@@ -281,17 +305,29 @@ LEFT_A_TASK = mixed('''\
     k.start(helper.read, b, 1)                # left for the grader to run
 ''')
 
+# Students by their variant of 06.4 (the seed is the id).
+THREE_ONE, SIX_THREE = student_for("06.4", pages=3, cached=1), student_for("06.4", pages=6, cached=3)
+
 ROWS += [
-    Row("06.4", "untouched", "the student's copy as given", setup(STUDENT[FIND]), False, "not answered yet"),
-    Row("06.4", "solution", "the solution", setup(SOLUTION[FIND]), True),
+    Row("06.4", "untouched", "the student's copy as given",
+        setup(STUDENT[FIND], run_cells(SOLUTION["setup"], STUDENT["student_id"], names="student")), False, "not answered yet"),
+    Row("06.4", "solution", "the solution", setup(SOLUTION[FIND], fn(SOLUTION["student_id"], "student"),
+                                                  hidden=True), True),
     Row("06.4", "wrong", "the chapter's demo: one page, alone in its range", setup(CHAPTERS_DEMO), False,
-        "a range of 2 to 16 pages"),
+        "a range of 3 pages (your variant)"),
+    Row("06.4", "wrong", "a right answer for another student's variant (6 pages, 3 cached)", setup(ONE_VMA_MANY),
+        False, "a range of 3 pages (your variant)"),
+    Row("06.4", "wrong", "its own variant written in: the hidden checks try others", setup(ONE_VMA_MANY, SIX_THREE,
+                                                                                          hidden=True),
+        False, "another variant"),
     Row("06.4", "wrong", "no page in the swap cache", setup(NONE_CACHED), False,
-        "at least one page of the range in the swap cache"),
-    Row("06.4", "wrong", "every page in the swap cache", setup(ALL_CACHED), False, "outside the swap cache"),
+        "exactly 1 page of the range in the swap cache"),
+    Row("06.4", "wrong", "every page in the swap cache", setup(ALL_CACHED), False, "got 3 in it"),
     Row("06.4", "wrong", "a page left out on swap, not in memory", setup(LEFT_OUT), False, "present in memory"),
-    Row("06.4", "correct", "two vmas, one page each", setup(TWO_VMAS), True),
-    Row("06.4", "correct", "six pages, every other one through swap", setup(ONE_VMA_MANY), True),
+    Row("06.4", "correct", "three vmas, one page each", setup(THREE_VMAS), True),
+    Row("06.4", "correct", "six pages, every other one through swap", setup(ONE_VMA_MANY, SIX_THREE), True),
+    Row("06.4", "correct", "any variant, read from the variant (hidden checks too)", setup(GENERAL, SIX_THREE,
+                                                                                           hidden=True), True),
     Row("06.4", "hostile", "the oops raised by the setup itself", setup(FAKE_OOPS), False, "your code raised KernelBug itself"),
     Row("06.4", "hostile", "migrate_page replaced on the machine by one that oopses", setup(PLANTED), False,
         "your setup replaced k.migrate_page"),

@@ -1,6 +1,6 @@
 """The contract of chapter 07's graders: 07.1 (find a schedule) and 07.2 (fix the fork race)."""
 
-from . import Row, chapter_cells, edited, kernel_source, run_cells
+from . import Row, chapter_cells, edited, kernel_source, run_cells, student_for
 
 CHAPTER = "07-the-fork-race.ipynb"
 SOLUTION, STUDENT = chapter_cells(CHAPTER, "solutions"), chapter_cells(CHAPTER, "exercises")
@@ -116,21 +116,39 @@ def _registered(name, since):
     return next(v.obj for v in kbuild.REGISTRY[name] if v.since == since)
 
 
+PARENT = student_for("07.1", forker="parent", own=3, shared=2)
+CHILD = student_for("07.1", forker="child", own=2, shared=2)
+VARIANT = 'from migsim import grading\nvariant = grading.variant("07.1", student=student)\n'   # the notebook's cell
+
 ROWS = [
-    # 07.1
-    Row("07.1", "untouched", "empty schedule", {"schedule": run_cells(SETUP, STUDENT["find_schedule"],
-                                                                      names="schedule")},
-        False, "not answered yet"),
-    Row("07.1", "solution", "the notebook's schedule", {"schedule": run_cells(SETUP, SOLUTION["find_schedule"],
-                                                                            names="schedule")}, True),
-    Row("07.1", "correct", "by scheduling points", {"schedule": "M@remove_migration_ptes#10 F@copy_one_pte M F"},
-        True),
-    Row("07.1", "correct", "letters, F stops inside its copy", {"schedule": "M85F7M6F2M"}, True),
-    Row("07.1", "wrong", "fork first", {"schedule": "F M"}, False, "stayed sane"),
-    Row("07.1", "wrong", "fork whole inside the walk", {"schedule": "M85F9M"}, False, "M85 left M at"),
-    Row("07.1", "wrong", "a point too early", {"schedule": "M@remove_migration_ptes#1 F@copy_one_pte M F"},
+    # 07.1: PARENT's variant is the parent forking (3 pages of the child's own, 2 shared), CHILD's the child forking.
+    Row("07.1", "untouched", "empty schedule, no student id",
+        {"student": run_cells(SETUP, STUDENT["student_id"], names="student"),
+         "schedule": run_cells(SETUP, STUDENT["find_schedule"], names="schedule")}, False, "not answered yet"),
+    Row("07.1", "untouched", "a student id, the schedule still empty",
+        {"student": PARENT, "schedule": run_cells(SETUP, STUDENT["find_schedule"], names="schedule")}, False,
+        "not answered yet"),
+    Row("07.1", "solution", "the notebook's schedule, worked out from the variant",
+        dict(zip(("student", "schedule"), run_cells(SETUP, SOLUTION["student_id"], VARIANT, SOLUTION["find_schedule"],
+                                                    names=("student", "schedule")))), True),
+    Row("07.1", "wrong", "the chapter's letters (LOUD.schedule)", {"student": PARENT, "schedule": "M85F7M6F2M"},
+        False, "does not apply"),
+    Row("07.1", "wrong", "the chapter's B_POINTS", {"student": PARENT,
+                                                    "schedule": "M@remove_migration_ptes#10 F@copy_one_pte M F"},
+        False, "without reaching remove_migration_ptes 10 times"),
+    Row("07.1", "wrong", "a right answer for another student's variant (the child forks)",
+        {"student": PARENT, "schedule": "M@remove_migration_ptes#2 F@copy_one_pte#2 M F"}, False,
+        "without reaching copy_one_pte 2 times"),
+    Row("07.1", "wrong", "fork first", {"student": PARENT, "schedule": "F M"}, False, "stayed sane"),
+    Row("07.1", "wrong", "a point too early", {"student": PARENT,
+                                               "schedule": "M@remove_migration_ptes#1 F@copy_one_pte M F"},
         False, "(call 1 of it)"),
-    Row("07.1", "hostile", "not a string", {"schedule": 85}, False, "must be a string"),
+    Row("07.1", "correct", "by scheduling points", {"student": PARENT,
+                                                    "schedule": "M@remove_migration_ptes#5 F@copy_one_pte M F"}, True),
+    Row("07.1", "correct", "letters, F stops inside its copy", {"student": PARENT, "schedule": "M40F7M6F2M"}, True),
+    Row("07.1", "correct", "the child forks: F holds the child's page-table lock while M's walk waits",
+        {"student": CHILD, "schedule": "M@remove_migration_ptes#2 F@copy_one_pte#2 M F"}, True),
+    Row("07.1", "hostile", "not a string", {"student": PARENT, "schedule": 85}, False, "must be a string"),
     # 07.2
     Row("07.2", "untouched", "the cell as given", {"anon_vma_link": fn(STUDENT["fix_anon_vma_link"],
                                                                        "anon_vma_link")},
@@ -195,4 +213,4 @@ class _ExitsWhenRead(str):
 
 
 ROWS.append(Row("07.1", "correct", "the right schedule in a str subclass that exits when read",
-                {"schedule": _ExitsWhenRead("M85F7M6F2M")}, True))
+                {"student": PARENT, "schedule": _ExitsWhenRead("M40F7M6F2M")}, True))

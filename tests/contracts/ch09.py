@@ -1,6 +1,6 @@
 """The contract of chapter 09's graders: 09.1 (sys_swapon refuses past swap_info[]) and 09.2 (the smallest overflow)."""
 
-from . import Row, chapter_cells, kernel_copy, run_cells
+from . import Row, chapter_cells, kernel_copy, run_cells, student_for
 
 CHAPTER = "09-the-swapon-overflow.ipynb"
 SOLUTION, STUDENT = chapter_cells(CHAPTER, "solutions"), chapter_cells(CHAPTER, "exercises")
@@ -15,9 +15,14 @@ def swapon_with(condition):
     return {"sys_swapon": run_cells(SETUP, source.replace(CHECK, f"    if {condition}:\n"), names="sys_swapon")}
 
 
-def setup(body):
+# Students by their variant of 09.2: one swap area already active when the setup starts; ten.
+ONE, TEN = student_for("09.2", active=1), student_for("09.2", active=10)
+
+
+def setup(body, student):
+    """A setup of `body`, graded as `student`'s."""
     return {"setup": run_cells(SETUP, "def setup(k):\n" + "".join(f"    {line}\n" for line in body.splitlines()),
-                               names="setup")}
+                               names="setup"), "student": student}
 
 
 ROWS = [
@@ -38,23 +43,31 @@ ROWS = [
     Row("09.1", "hostile", "returns nonsense", {"sys_swapon": run_cells(SETUP, SOLUTION["fix_sys_swapon"].replace(
         "        return -EPERM\n    ### END", "        return None\n    ### END"), names="sys_swapon")}, False,
         "returned None"),
-    # 09.2
-    Row("09.2", "untouched", "the cell as given", {"setup": run_cells(SETUP, STUDENT["find_setup"], names="setup")},
-        False, "not answered yet"),
-    Row("09.2", "solution", "MAX_SWAPFILES + 1 swapons",
-        {"setup": run_cells(SETUP, SOLUTION["find_setup"], names="setup"), "hidden": True}, True),
-    Row("09.2", "wrong", "every slot, no more", setup("for _ in range(30):\n    k.sys_swapon(1)"), False,
+    # 09.2: a student whose kernel starts with 1 swap area active needs 30 swapons; 10 active, 21.
+    Row("09.2", "untouched", "the cell as given",
+        {"setup": run_cells(SETUP, STUDENT["find_setup"], names="setup"),
+         "student": run_cells(SETUP, STUDENT["student_id"], names="student")}, False, "not answered yet"),
+    Row("09.2", "solution", "one more swapon than there are free slots",
+        {"setup": run_cells(SETUP, SOLUTION["find_setup"], names="setup"),
+         "student": run_cells(SETUP, SOLUTION["student_id"], names="student"), "hidden": True}, True),
+    Row("09.2", "wrong", "the chapter's 31 swapons on an empty kernel", setup(
+        "for _ in range(k.MAX_SWAPFILES + 1):\n    k.sys_swapon(1)", ONE), False, "got 31 swapon calls"),
+    Row("09.2", "wrong", "a right answer for another student's variant (21 swapons)",
+        setup("for _ in range(21):\n    k.sys_swapon(1)", ONE), False, "stayed sane"),
+    Row("09.2", "wrong", "its own variant written in: the hidden checks try others",
+        {**setup("for _ in range(21):\n    k.sys_swapon(1)", TEN), "hidden": True}, False, "another variant"),
+    Row("09.2", "wrong", "every free slot, no more", setup("for _ in range(29):\n    k.sys_swapon(1)", ONE), False,
         "stayed sane"),
-    Row("09.2", "wrong", "one swapon", setup("k.sys_swapon(1)"), False, "stayed sane"),
-    Row("09.2", "wrong", "40 swapons: an overflow, not the smallest", setup("for _ in range(40):\n    k.sys_swapon(1)"),
-        False, "got 40 swapon calls"),
-    Row("09.2", "wrong", "a process too", setup("k.spawn('ltp')\nfor _ in range(31):\n    k.sys_swapon(2)"), False,
-        "and processes"),
-    Row("09.2", "correct", "a while loop with priorities",
-        {**setup("types = []\nwhile len(types) < 31:\n    types.append(k.sys_swapon(8, prio=len(types)))"),
-         "hidden": True}, True),
-    Row("09.2", "correct", "31 written out", setup("for n in [1] * 31:\n    k.sys_swapon(n)"), True),
+    Row("09.2", "wrong", "one swapon", setup("k.sys_swapon(1)", ONE), False, "stayed sane"),
+    Row("09.2", "wrong", "40 swapons: an overflow, not the smallest", setup(
+        "for _ in range(40):\n    k.sys_swapon(1)", ONE), False, "got 40 swapon calls"),
+    Row("09.2", "wrong", "a process too", setup("k.spawn('ltp')\nfor _ in range(30):\n    k.sys_swapon(2)", ONE),
+        False, "and processes"),
+    Row("09.2", "correct", "a while loop with priorities, up to the free slots and one more",
+        {**setup("types, free = [], k.MAX_SWAPFILES - k.nr_swapfiles\nwhile len(types) <= free:\n"
+                 "    types.append(k.sys_swapon(8, prio=len(types)))", TEN), "hidden": True}, True),
+    Row("09.2", "correct", "21 written out", setup("for n in [1] * 21:\n    k.sys_swapon(n)", TEN), True),
     Row("09.2", "hostile", "raises the bug's KernelBug itself",
-        setup("from migsim.errors import KernelBug\nraise KernelBug('swap_info[30] is past the end')"), False,
+        setup("from migsim.errors import KernelBug\nraise KernelBug('swap_info[30] is past the end')", ONE), False,
         "raised KernelBug itself"),
 ]

@@ -1,26 +1,34 @@
-"""Exercise 02.2 (find): a setup(k) where a listfs page dirty only in its pte migrates on the fallback path (bug A)."""
+"""Exercise 02.2 (find): a setup(k) where a listfs page dirty only in another process's pte migrates on the fallback path (bug A)."""
 
 
-# CORRECT 1: one listfs page, shared mapping, written (dirty only in the pte), swap on, migrate.
+# CORRECT 1: one listfs page, shared mapping, written by the editor (dirty only in its pte); the
+# viewer, which only read it, is the one migrated.
 def setup_one_page(k):
     f = k.create_file("journal", 1, fs="listfs")
     p = k.spawn("editor")
+    v = k.spawn("viewer")
     q = p.mmap(1, file=f, shared=True)
+    r = v.mmap(1, file=f, shared=True)
+    v.read(r, 1)
     p.write(q, b"unsaved")
     k.sys_swapon(8)
-    k.sys_migrate_pages(p.pid, [0], [1])
+    k.sys_migrate_pages(v.pid, [0], [1])
 
 
-# CORRECT 2: several pages, some anonymous, the process migrates itself (root), swap first.
+# CORRECT 2: several pages, some anonymous, the process migrates itself (root), swap first; the
+# file's pages are written by another process.
 def setup_mixed(k):
     k.sys_swapon(16)
     f = k.create_file("log", 3, fs="listfs")
     p = k.spawn("logger", uid=0)
+    w = k.spawn("writer")
     anon = p.mmap(2)
     p.write(anon, b"anon")
     m = p.mmap(3, file=f, shared=True)
+    n = w.mmap(3, file=f, shared=True)
     for i in range(3):
-        p.write(m + i * 4096, b"line %d" % i)
+        p.read(m + i * 4096, 1)
+        w.write(n + i * 4096, b"line %d" % i)
     p.migrate_pages(p.pid, [0], [1])
 
 

@@ -1,29 +1,43 @@
-"""Exercise 03.2 (find): setup(k) pins one page of a process (get_page) so it stays on node 0; release() drops the pin."""
+"""Exercise 03.2 (find): setup(k, variant) pins the variant's page of a process (get_page) so it stays on node 0; release() drops the pin."""
 
 from migsim.include.linux.mm import get_page, put_page
 
+STUDENT = "s1234567"
 
-# CORRECT 1: one pinned page of two.
-def setup_one(k):
+
+def held_page(k, p, variant, name="buf"):
+    """Map one page of the variant's kind in `p`, touched: its address."""
+    if variant.kind == "anon":
+        a = p.mmap(1)
+    else:
+        a = p.mmap(1, file=k.create_file(name, 1, fs=variant.kind), shared=True)
+    p.write(a, b"buffer")
+    return a
+
+
+# CORRECT 1: one pinned page of the variant's number.
+def setup_one(k, variant):
     k.sys_swapon(8)
     p = k.spawn("dd")
-    a = p.mmap(2)
-    p.write(a, b"buffer")
-    p.write(a + 4096, b"other")
+    a = held_page(k, p, variant)
+    rest = p.mmap(variant.pages - 1)
+    for i in range(variant.pages - 1):
+        p.write(rest + i * 4096, b"other")
     page = k.page(p, a)
     get_page(page)
     return p.pid, lambda: put_page(page)
 
 
-# CORRECT 2: two references on one page of a file mapping, both dropped by release.
-def setup_file_two_refs(k):
+# CORRECT 2: two references on the variant's page, both dropped by release.
+def setup_file_two_refs(k, variant):
     k.sys_swapon(8)
-    f = k.create_file("data", 2, fs="ext2")
     p = k.spawn("io")
-    m = p.mmap(2, file=f, shared=True)
-    p.write(m, b"dma")
-    p.read(m + 4096, 1)
-    page = k.page(p, m + 4096)
+    m = held_page(k, p, variant, "data")
+    others = p.mmap(variant.pages - 1)
+    for i in range(variant.pages - 1):
+        p.read(others + i * 4096, 1)
+        p.write(others + i * 4096, b"dma")
+    page = k.page(p, m)
     held = []
     for _ in range(2):
         get_page(page)
@@ -36,8 +50,8 @@ def setup_file_two_refs(k):
 
 
 CORRECT = {
-    "pin_anon_page": {"setup": setup_one},
-    "pin_file_page_twice": {"setup": setup_file_two_refs},
+    "pin_anon_page": {"student": STUDENT, "setup": setup_one},
+    "pin_file_page_twice": {"student": STUDENT, "setup": setup_file_two_refs},
 }
 
 
@@ -78,9 +92,9 @@ def setup_no_swap(k):
 
 
 WRONG = {
-    "release_drops_two": {"setup": setup_release_twice},
-    "release_drops_none": {"setup": setup_release_nothing},
-    "no_swap_area": {"setup": setup_no_swap},
+    "release_drops_two": {"student": STUDENT, "setup": setup_release_twice},
+    "release_drops_none": {"student": STUDENT, "setup": setup_release_nothing},
+    "no_swap_area": {"student": STUDENT, "setup": setup_no_swap},
 }
 
 
@@ -88,4 +102,4 @@ def setup_exit(k):
     raise SystemExit(3)
 
 
-HOSTILE = {"system_exit": {"setup": setup_exit}}
+HOSTILE = {"system_exit": {"student": STUDENT, "setup": setup_exit}}

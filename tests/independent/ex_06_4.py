@@ -1,6 +1,8 @@
-"""Exercise 06.4 (find): setup(k) gives a process range on node 0 with some pages in the swap cache (mapped) and some not, for its own mbind MPOL_MF_MOVE."""
+"""Exercise 06.4 (find): setup(k) gives a process range on node 0 with some pages in the swap cache (mapped) and some not, for its own mbind MPOL_MF_MOVE, in the shape of the variant."""
 
 from migsim import PAGE_SIZE as PAGE
+
+STUDENT = "s1234567"
 
 
 def _in_swap_cache(k, p, addr):
@@ -8,40 +10,41 @@ def _in_swap_cache(k, p, addr):
     return pg is not None and "swapcache" in str(getattr(pg, "flags", "")).lower()
 
 
-# CORRECT 1: write 4 pages, swap area, reclaim swaps them out, read two back in (they stay in
-# the swap cache), write-fault the other two back as well, then dirty a fresh one.
-def setup_reclaim(k):
+# CORRECT 1: write the variant's cached pages, swap area, reclaim swaps them out, read them back
+# in (they stay in the swap cache), then the rest in a fresh vma.
+def setup_reclaim(k, variant):
     p = k.spawn("app", uid=0)
-    a = p.mmap(4)
-    for i in range(4):
+    a = p.mmap(variant.cached)
+    for i in range(variant.cached):
         p.write(a + i * PAGE, b"data %d" % i)
     k.sys_swapon(32)
     k.reclaim(64)
-    for i in range(4):
+    for i in range(variant.cached):
         p.read(a + i * PAGE, 4)
-    b = p.mmap(2)
-    p.write(b, b"fresh")                 # never swapped: not in the swap cache
-    p.write(b + PAGE, b"fresh2")
-    return p, a, 6 if b == a + 4 * PAGE else 4
+    fresh = variant.pages - variant.cached
+    b = p.mmap(fresh)
+    for i in range(fresh):
+        p.write(b + i * PAGE, b"fresh %d" % i)  # never swapped: not in the swap cache
+    return p, a, variant.pages if b == a + variant.cached * PAGE else variant.cached
 
 
-# CORRECT 2: one mapping: pages 0-2 swapped and read back, pages 3-5 written only after reclaim.
-def setup_one_vma(k):
+# CORRECT 2: one mapping: the first pages swapped and read back, the others written only after reclaim.
+def setup_one_vma(k, variant):
     p = k.spawn("db", uid=0)
-    a = p.mmap(6)
-    for i in range(3):
+    a = p.mmap(variant.pages)
+    for i in range(variant.cached):
         p.write(a + i * PAGE, b"old %d" % i)
     k.sys_swapon(16)
     k.reclaim(64)
-    for i in range(3):
+    for i in range(variant.cached):
         p.read(a + i * PAGE, 3)
-    for i in range(3, 6):
+    for i in range(variant.cached, variant.pages):
         p.write(a + i * PAGE, b"new %d" % i)
-    return p, a, 6
+    return p, a, variant.pages
 
 
-CORRECT = {"reclaim_then_fresh_vma": {"setup": setup_reclaim},
-           "one_vma_half_swapped": {"setup": setup_one_vma}}
+CORRECT = {"reclaim_then_fresh_vma": {"student": STUDENT, "setup": setup_reclaim},
+           "one_vma_half_swapped": {"student": STUDENT, "setup": setup_one_vma}}
 
 
 # WRONG 1: no page was ever swapped: nothing in the swap cache, rip-out-swap migrates fine.
@@ -79,13 +82,13 @@ def setup_shared(k):
     return p, a, 2
 
 
-WRONG = {"nothing_in_swap_cache": {"setup": setup_no_swapcache},
-         "swapped_not_back": {"setup": setup_not_back_in},
-         "swapcache_page_shared": {"setup": setup_shared}}
+WRONG = {"nothing_in_swap_cache": {"student": STUDENT, "setup": setup_no_swapcache},
+         "swapped_not_back": {"student": STUDENT, "setup": setup_not_back_in},
+         "swapcache_page_shared": {"student": STUDENT, "setup": setup_shared}}
 
 
 def setup_hog(k):
     return [k] * (10 ** 11), 0, 0
 
 
-HOSTILE = {"huge_list": {"setup": setup_hog}}
+HOSTILE = {"huge_list": {"student": STUDENT, "setup": setup_hog}}

@@ -1,29 +1,35 @@
-"""Exercise 07.1 (find): a fork_race schedule that orphans a migration entry at swapless-core (bug B), not at fork-race-fix."""
+"""Exercise 07.1 (find): a schedule of my variant of the fork race that orphans a migration entry at swapless-core (bug B), not at fork-race-fix.
+
+My variant (student s1234513): the parent and child share 3 pages, the child has 4 of its own, root
+migrates the child while the parent forks.
+"""
+
+STUDENT = "s1234513"
 
 # CORRECT 1: letters, the explorer's shortest failing schedule.
-LETTERS = "M85F7M6F2M"
-# CORRECT 2: scheduling points: M until its 10th entry to remove_migration_ptes (the walk for the
+LETTERS = "M50F7M6F3M"
+# CORRECT 2: scheduling points: M until its 7th entry to remove_migration_ptes (the walk for the
 # shared page), F until copy_one_pte (new child linked, nothing copied), then both run on.
-POINTS = "M@remove_migration_ptes#10 F@copy_one_pte M F"
+POINTS = "M@remove_migration_ptes#7 F@copy_one_pte M F"
 # CORRECT 3: M's second run one point shorter: the walk has passed the new child (empty) but
 # not the parent yet, so F's copy still lands behind it.
-LETTERS_LONG = "M85F7M5F2M"
+LETTERS_LONG = "M50F7M5F3M"
 
 CORRECT = {
-    "letters_shortest": {"schedule": LETTERS},
-    "by_points": {"schedule": POINTS},
-    "letters_with_tail": {"schedule": LETTERS_LONG},
+    "letters_shortest": {"student": STUDENT, "schedule": LETTERS},
+    "by_points": {"student": STUDENT, "schedule": POINTS},
+    "letters_with_tail": {"student": STUDENT, "schedule": LETTERS_LONG},
 }
 
 WRONG = {
     # one preemption only: F forks wholly inside M's run; the walk sees the new child's copy
-    "one_preemption": {"schedule": "M85F9M"},
+    "one_preemption": {"student": STUDENT, "schedule": "M50F10M"},
     # off by one: F runs 6 points, not 7: the new child is not linked/at its copy when M walks
-    "f_one_short": {"schedule": "M85F6M6F2M"},
+    "f_one_short": {"student": STUDENT, "schedule": "M50F6M6F3M"},
     # off by one the other way: M runs 7 points in its second run and blocks: does not apply
-    "m_one_too_many": {"schedule": "M85F7M7F2M"},
+    "m_one_too_many": {"student": STUDENT, "schedule": "M50F7M7F3M"},
     # nothing interleaved: M migrates, then F forks, no race
-    "serial": {"schedule": "MF"},
+    "serial": {"student": STUDENT, "schedule": "MF"},
 }
 
 
@@ -37,6 +43,6 @@ class _Evil(str):
 
 
 HOSTILE = {
-    "huge_schedule": {"schedule": "M" * 50_000_000},
-    "str_subclass_exits": {"schedule": _Evil("M85F7M6F2M")},
+    "huge_schedule": {"student": STUDENT, "schedule": "M" * 50_000_000},
+    "str_subclass_exits": {"student": STUDENT, "schedule": _Evil(LETTERS)},
 }

@@ -1,9 +1,11 @@
-"""Exercise 09.2 (find): the fewest calls (31 swapons) that overflow swap_info[] at cow-fix."""
+"""Exercise 09.2 (find): the fewest calls (one swapon more than the free slots) that overflow swap_info[] at cow-fix."""
+
+STUDENT = "s1234567"
 
 
-# CORRECT 1: MAX_SWAPFILES (30) areas fill every slot; the 31st is the overflow.
+# CORRECT 1: the free slots of MAX_SWAPFILES (30) filled; one more is the overflow.
 def setup_loop(k):
-    for _ in range(k.MAX_SWAPFILES + 1):
+    for _ in range(k.MAX_SWAPFILES - k.nr_swapfiles + 1):
         k.sys_swapon(1)
 
 
@@ -18,14 +20,14 @@ def setup_until(k):
 
 
 CORRECT = {
-    "thirty_one_swapons": {"setup": setup_loop},
-    "swapon_until_type_30": {"setup": setup_until},
+    "thirty_one_swapons": {"student": STUDENT, "setup": setup_loop},
+    "swapon_until_type_30": {"student": STUDENT, "setup": setup_until},
 }
 
 
-# WRONG 1: off by one: 30 areas fill swap_info[0..29] and nothing is written past the end.
+# WRONG 1: off by one: the free slots filled, and nothing is written past the end.
 def setup_thirty(k):
-    for _ in range(30):
+    for _ in range(k.MAX_SWAPFILES - k.nr_swapfiles):
         k.sys_swapon(1)
 
 
@@ -45,9 +47,9 @@ def setup_two(k):
 
 
 WRONG = {
-    "thirty_swapons": {"setup": setup_thirty},       # one short: no overflow
-    "not_minimal": {"setup": setup_too_many},         # overflow with extra calls
-    "sizes_not_counts": {"setup": setup_two},         # confuses slots with areas
+    "thirty_swapons": {"student": STUDENT, "setup": setup_thirty},       # one short: no overflow
+    "not_minimal": {"student": STUDENT, "setup": setup_too_many},         # overflow with extra calls
+    "sizes_not_counts": {"student": STUDENT, "setup": setup_two},         # confuses slots with areas
 }
 
 
@@ -63,11 +65,11 @@ def setup_poison(k):
         machine.build("swapon-fix").MAX_SWAPFILES = 31
     except Exception:
         pass
-    for _ in range(31):
+    for _ in range(k.MAX_SWAPFILES - k.nr_swapfiles + 1):
         k.sys_swapon(1)
 
 
 HOSTILE = {
-    "system_exit": {"setup": setup_exit},
-    "poison_cached_build": {"setup": setup_poison},
+    "system_exit": {"student": STUDENT, "setup": setup_exit},
+    "poison_cached_build": {"student": STUDENT, "setup": setup_poison},
 }

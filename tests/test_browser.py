@@ -183,12 +183,30 @@ def on_screen(locator):
             and box["y"] + box["height"] <= SCREEN["height"] + 1)
 
 
-def scroll_to_top_of(locator):
-    # Twice: in a long notebook, cells above that render only when scrolled past (JupyterLab's
-    # windowing) change their height and move the target after the first scroll.
-    for _ in range(2):
-        locator.evaluate("el => el.scrollIntoView({block: 'start'})")
-        locator.page.wait_for_timeout(300)                    # let the scroll and a re-layout settle
+# JupyterLab's windowed notebook scrolls its own container (.jp-WindowedPanel-outer), not the window:
+# this moves that container by how far the element's top lies below the container's, and returns how far
+# the element was from the top and how far the container moved.
+SCROLL_BY_OFFSET = """el => {
+    const outer = el.closest('.jp-WindowedPanel-outer') || document.scrollingElement;
+    const offset = el.getBoundingClientRect().top - outer.getBoundingClientRect().top;
+    const before = outer.scrollTop;
+    outer.scrollTop += offset;
+    return [offset, outer.scrollTop - before];
+}"""
+
+
+def scroll_to_top_of(locator, attempts=10):
+    """Scroll the notebook until `locator`'s top is at the top of the notebook's area.
+
+    Repeated: in a long notebook, cells above that render only when scrolled past (windowing) change
+    their height and move the target after a scroll. It stops when the element no longer moves (at the
+    top, or at the notebook's end).
+    """
+    for _ in range(attempts):
+        offset, moved = locator.evaluate(SCROLL_BY_OFFSET)
+        if abs(offset) <= 1 or moved == 0:
+            return
+        locator.page.wait_for_timeout(200)                    # let the scroll and a re-layout settle
 
 
 def stepper_parts(stepper):

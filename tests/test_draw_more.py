@@ -184,6 +184,19 @@ def test_timeline_lanes_from_labels_and_point_names_at_switches():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["F", "M", "A"]
 
 
+def test_timeline_point_names_stay_inside_the_figure():
+    """A name near the end that would run past the figure's right edge is left out (it widened the picture)."""
+    steps = expand(scenarios.FORK_RACE.schedule)
+    names = [f"remove_migration_ptes_vma pfn 0x{i:04x}" for i in range(len(steps))]
+    ax = draw.draw_timeline(scenarios.FORK_RACE.schedule, point_names=names)
+    fig = ax.figure
+    fig.canvas.draw()
+    right = fig.bbox.x1
+    past = [t.get_text() for t in ax.texts if t.get_window_extent().x1 > right + 0.5]
+    assert past == [] and len(ax.texts) >= 2
+    plt.close(fig)
+
+
 def test_timeline_x_axis_is_marked_where_the_cpu_changes():
     ax = draw.draw_timeline("M85F9M6F2M")
     ticks = [int(t) for t in ax.get_xticks()]

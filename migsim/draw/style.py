@@ -4,6 +4,7 @@ import io
 from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.axes import Axes
@@ -181,6 +182,42 @@ def figure_png(fig, dpi=None):
     out = io.BytesIO()
     fig.savefig(out, format="png", bbox_inches="tight", dpi=dpi or STYLE["dpi"])
     return out.getvalue()
+
+
+def tight_crop(fig):
+    """The pixel box (x0, y0, x1, y1; y up) savefig's tight crop keeps of drawn figure `fig`, or None.
+
+    What is drawn, padded by savefig.pad_inches, as `fig.canvas` last drew it; None when the drawing
+    reaches past the figure's edge (savefig grows the canvas for it, a crop cannot).
+    """
+    dpi = fig.dpi
+    box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
+    width, height = fig.canvas.get_width_height()
+    x0, x1 = int(np.floor(box.x0 * dpi)), int(np.ceil(box.x1 * dpi))
+    y0, y1 = int(np.floor(box.y0 * dpi)), int(np.ceil(box.y1 * dpi))
+    if x0 < 0 or y0 < 0 or x1 > width or y1 > height:
+        return None
+    return x0, y0, x1, y1
+
+
+def cropped_png(canvas, crop):
+    """PNG bytes of pixel box `crop` (x0, y0, x1, y1; y up) of an Agg canvas's buffer."""
+    x0, y0, x1, y1 = crop
+    height = canvas.get_width_height()[1]
+    pixels = np.asarray(canvas.buffer_rgba())[height - y1:height - y0, x0:x1]     # rows run top down
+    return rgba_to_png(np.ascontiguousarray(pixels).tobytes(), (x1 - x0, y1 - y0))
+
+
+def drawn_png(fig, dpi=None):
+    """`figure_png` from one draw: the figure drawn once and its pixels cropped to what is drawn.
+
+    savefig's tight crop draws a figure twice (once to measure it); this draws it once and crops to
+    the same box, so a picture a stepper redraws at every step costs one draw.
+    """
+    fig.set_dpi(dpi or STYLE["dpi"])
+    fig.canvas.draw()
+    crop = tight_crop(fig)
+    return figure_png(fig, dpi) if crop is None else cropped_png(fig.canvas, crop)
 
 
 def show(ax):

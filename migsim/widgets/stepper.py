@@ -80,6 +80,7 @@ class Stepper:
         self.chosen = None
         self._quiet = False                   # True while the code (not the user) sets widget values
         self._machine = None
+        self._rmap = None                     # the rmap picture's RmapPicture, made when first shown
         self._pictures = {}                   # (picture, schedule so far) -> PNG bytes, for slow pictures
         self._shown = None                    # the PNG bytes in the Image widget
         self._build(picture)
@@ -302,13 +303,18 @@ class Stepper:
                     self._machine = draw.MachinePicture(rec.k, dpi=MACHINE_DPI)
             self._machine.update(rec.k)
             png = self._machine.png()
+        elif kind == "rmap":
+            if self._rmap is None:
+                self._rmap = draw.RmapPicture(dpi=PICTURE_DPI)
+            with draw.restyled(**PICTURE_STYLE):
+                png = self._rmap.png(self._rmap_look())
         else:
             key = (kind, tuple(rec.history[:rec.pos]), rec.error)
             if key not in self._pictures:
                 if len(self._pictures) > 64:
                     self._pictures.clear()
                 with draw.offscreen(), draw.restyled(**PICTURE_STYLE):
-                    self._pictures[key] = draw.figure_png(self.picture_axes(kind).figure, dpi=PICTURE_DPI)
+                    self._pictures[key] = draw.drawn_png(self.picture_axes(kind).figure, dpi=PICTURE_DPI)
             png = self._pictures[key]
         if png is not self._shown:
             self._shown = self.image.value = png
@@ -331,6 +337,10 @@ class Stepper:
             return self._machine.ax
         return self._slow_picture(kind)
 
+    def _rmap_look(self):
+        """What the rmap picture shows of the current state (`draw.rmap_look`)."""
+        return draw.rmap_look(self.rec.k, self._rmap_anon_vma(), address=self.rec.ctx["a"])
+
     def _slow_picture(self, kind):
         rec = self.rec
         if kind == "timeline":
@@ -341,7 +351,7 @@ class Stepper:
                                       labels={t.label: task_call(t, 40) for t in rec.k.tasks},
                                       point_names=[n for _, n in steps])
         if kind == "rmap":
-            return draw.draw_rmap(rec.k, self._rmap_anon_vma(), address=rec.ctx["a"])
+            return draw.draw_rmap_look(self._rmap_look())
         return draw.draw_page_table(rec.k, rec.k.process(int(kind.split()[1])))
 
     # --- text ----------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ The pieces: `style` (colours, sizes, figure and PNG helpers), `frames`
 
 from .frames import band_kind, frame_kind, frame_owner, frame_state, frame_users, migrating_pfns
 from .machine import MachinePicture, draw_machine, machine_figsize, node_header
-from .pagetable import draw_page_table, pte_kind
+from .pagetable import draw_page_table, page_table_look, pte_kind
 from .ptebits import bit_fields, draw_pte_bits
 from .rmap import RmapPicture, draw_rmap, draw_rmap_look, rmap_list, rmap_look
 from .style import (ALWAYS_IN_LEGEND, LANE_COLOURS, PALETTE, STATE_LABELS, STYLE, cropped_png, drawn_png,
@@ -44,7 +44,7 @@ from .timeline import draw_timeline
 __all__ = ["PALETTE", "STYLE", "STATE_LABELS", "ALWAYS_IN_LEGEND", "LANE_COLOURS", "set_style", "show",
            "frame_state", "frame_kind",
            "frame_owner", "frame_users", "migrating_pfns", "pte_kind", "band_kind", "node_header",
-           "figsize", "machine_figsize", "draw_machine", "draw_page_table", "rmap_list", "rmap_look",
+           "figsize", "machine_figsize", "draw_machine", "draw_page_table", "page_table_look", "rmap_list", "rmap_look",
            "draw_rmap", "draw_rmap_look", "draw_timeline", "MachinePicture", "RmapPicture", "offscreen", "restyled",
            "rgba_to_png", "figure_png", "drawn_png", "tight_crop", "cropped_png", "bit_fields",
            "draw_pte_bits"]

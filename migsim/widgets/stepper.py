@@ -309,7 +309,7 @@ class Stepper:
             with draw.restyled(**PICTURE_STYLE):
                 png = self._rmap.png(self._rmap_look())
         else:
-            key = (kind, tuple(rec.history[:rec.pos]), rec.error)
+            key = self._picture_key(kind)
             if key not in self._pictures:
                 if len(self._pictures) > 64:
                     self._pictures.clear()
@@ -336,6 +336,16 @@ class Stepper:
                 self._draw()
             return self._machine.ax
         return self._slow_picture(kind)
+
+    def _picture_key(self, kind):
+        """The key of slow picture `kind` of the current state among the kept PNGs: equal keys, equal pictures.
+
+        A page table is keyed on what it shows (most steps change none of it); a timeline on the steps.
+        """
+        rec = self.rec
+        if kind.startswith("pid "):
+            return kind, draw.page_table_look(rec.k, rec.k.process(int(kind.split()[1])))
+        return kind, tuple(rec.history[:rec.pos]), rec.error
 
     def _rmap_look(self):
         """What the rmap picture shows of the current state (`draw.rmap_look`)."""

@@ -1,4 +1,10 @@
-"""The stepper's rmap picture drawn fast: RmapPicture, rmap_look and drawn_png show what draw_rmap shows."""
+"""The stepper's slow pictures drawn less and faster, showing the same.
+
+The rmap picture: RmapPicture over rmap_look gives the pixels of a new
+draw_rmap figure. The page table: page_table_look keys a kept PNG, so a step
+that changes none of it draws nothing. drawn_png: savefig's tight PNG from one
+draw.
+"""
 
 import io
 
@@ -99,3 +105,26 @@ def test_the_fork_race_has_steps_that_leave_the_rmap_picture_as_it_was():
         s.step(label)
         kept += s.png is before
     assert kept >= 20
+
+
+@pytest.mark.parametrize("scenario", [scenarios.COW_FORK, scenarios.FORK_RACE], ids=lambda s: s.name)
+def test_equal_page_table_looks_are_equal_pictures_and_a_step_that_changes_none_draws_nothing(scenario):
+    s = widgets.Stepper(scenario, "swapless-core", picture="pid 100")
+    seen, kept, steps = {}, 0, 0
+    for label in expand(scenario.schedule)[:60]:                # the first 60 steps: fork, migration starts
+        if not s.rec.runnable():
+            break
+        before, look_before = s.png, draw.page_table_look(s.k, s.k.process(100))
+        s.step(label)
+        steps += 1
+        look = draw.page_table_look(s.k, s.k.process(100))
+        if look == look_before:
+            assert s.png is before
+            kept += 1
+        with draw.offscreen(), draw.restyled(**PICTURE_STYLE):
+            png = pixels(draw.drawn_png(draw.draw_page_table(s.k, s.k.process(100)).figure, PICTURE_DPI))
+        if look in seen:
+            assert seen[look].shape == png.shape and (seen[look] == png).all(), f"step {steps}"
+        seen[look] = png
+        assert (pixels(s.png) == png).all()
+    assert kept >= steps // 3 and len(seen) >= 5

@@ -85,6 +85,17 @@ def test_drawn_png_is_savefigs_tight_png_from_one_draw():
     assert (one.mean(axis=(0, 1)) - tight.mean(axis=(0, 1)) < 2).all()
 
 
+def test_drawn_png_of_a_picture_reaching_past_its_figure_is_savefigs_own():
+    """A timeline's lane labels reach past its figure's left edge: drawn_png lets savefig grow the canvas."""
+    with draw.offscreen(), draw.restyled(**PICTURE_STYLE):
+        fig = draw.draw_timeline("M85F7M6F2M", labels={"M": "sys_migrate_pages(101, [0], [1])",
+                                                       "F": "parent.fork(comm='new child')"}).figure
+        fig.set_dpi(PICTURE_DPI)
+        assert draw.tight_crop(fig) is None
+        one, tight = pixels(draw.drawn_png(fig, PICTURE_DPI)), pixels(draw.figure_png(fig, PICTURE_DPI))
+    assert one.shape == tight.shape and (one == tight).all()
+
+
 @pytest.mark.parametrize("steps", ["M", "M85"])
 def test_a_step_that_changes_nothing_in_the_rmap_picture_keeps_its_png(steps):
     s = widgets.Stepper(scenarios.FORK_RACE, "swapless-core", schedule=steps, picture="rmap")

@@ -95,7 +95,7 @@ def main(argv=None):
     assert Path(migsim.__file__).resolve().is_relative_to(root), migsim.__file__
     notebooks = sorted(nb for nb in (root / "notebooks").glob("*.ipynb")
                        if not args.chapters or nb.name.split("-")[0] in args.chapters)
-    print(f"migsim from {Path(migsim.__file__).parent}; CPU ms per step (median / max), "
+    print(f"migsim from {Path(migsim.__file__).parent}; CPU ms per step (median / mean / max), "
           "and of the picture's redraw alone")
     for nb in notebooks:
         stepper = open_stepper(nb)
@@ -110,7 +110,8 @@ def main(argv=None):
             steps, redraws = time_steps(stepper, kind)
             ms = 1e3
             print(f"{nb.stem[:28]:28} {kind:10} {len(steps):4} steps  step {statistics.median(steps) * ms:6.1f} / "
-                  f"{max(steps) * ms:6.1f}   redraw {statistics.median(redraws) * ms:6.1f} / "
+                  f"{statistics.mean(steps) * ms:6.1f} / {max(steps) * ms:6.1f}   redraw "
+                  f"{statistics.median(redraws) * ms:6.1f} / {statistics.mean(redraws) * ms:6.1f} / "
                   f"{max(redraws) * ms:6.1f}")
     return 0
 

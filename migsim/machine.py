@@ -249,6 +249,7 @@ class Kernel(metaclass=KernelClass):
         if current is not self.init:
             name = f"{current.comm}.{name}"
         task = Task(self, gen, label, current, name)
+        task.call = (func.__name__, args, kwargs)      # for views that write the call their own way
         self.tasks.append(task)
         return task
 

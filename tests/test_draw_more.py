@@ -79,7 +79,7 @@ def test_rmap_boxes_name_pid_and_address_range_and_the_pte():
     vma = parent.mm.mmap[0]
     (label,) = [t for t in texts(ax) if t.startswith(f"pid {parent.pid} ")]
     assert f"{vma.vm_start:08x}-{vma.vm_end:08x}" in label
-    assert f"{a:08x}: present ro" in label                     # shared copy-on-write after the fork
+    assert f"at {a:08x}:\npresent ro" in label                 # shared copy-on-write after the fork
     assert any(t.startswith("anon_vma #") for t in texts(ax))
 
 
@@ -182,6 +182,19 @@ def test_timeline_lanes_from_labels_and_point_names_at_switches():
     assert shown == {"name:0": "down_read", "name:2": "dup_mmap_vma", "name:3": "spin_lock"}
     ax = draw.draw_timeline("MF", labels="FMA")                 # a lane with no steps is still drawn
     assert [t.get_text() for t in ax.get_yticklabels()] == ["F", "M", "A"]
+
+
+def test_timeline_point_names_stay_inside_the_figure():
+    """A name near the end that would run past the figure's right edge is left out (it widened the picture)."""
+    steps = expand(scenarios.FORK_RACE.schedule)
+    names = [f"remove_migration_ptes_vma pfn 0x{i:04x}" for i in range(len(steps))]
+    ax = draw.draw_timeline(scenarios.FORK_RACE.schedule, point_names=names)
+    fig = ax.figure
+    fig.canvas.draw()
+    right = fig.bbox.x1
+    past = [t.get_text() for t in ax.texts if t.get_window_extent().x1 > right + 0.5]
+    assert past == [] and len(ax.texts) >= 2
+    plt.close(fig)
 
 
 def test_timeline_x_axis_is_marked_where_the_cpu_changes():

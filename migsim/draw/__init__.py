@@ -24,6 +24,8 @@ for the arrows along it, ``step:<index>:<label>`` for a timeline's boxes.
 `MachinePicture` keeps one `draw_machine` figure alive for a stepper: the
 layout is drawn once, and each update redraws only the frames (blitting), so
 that a step's picture costs milliseconds rather than a full redraw.
+`RmapPicture` does the same for `draw_rmap` (from `rmap_look`, what the
+picture shows), while the list keeps its vmas.
 
 The pieces: `style` (colours, sizes, figure and PNG helpers), `frames`
 (what a frame shows), and one module per picture: `machine`, `pagetable`,
@@ -32,16 +34,17 @@ The pieces: `style` (colours, sizes, figure and PNG helpers), `frames`
 
 from .frames import band_kind, frame_kind, frame_owner, frame_state, frame_users, migrating_pfns
 from .machine import MachinePicture, draw_machine, machine_figsize, node_header
-from .pagetable import draw_page_table, pte_kind
+from .pagetable import draw_page_table, page_table_look, pte_kind
 from .ptebits import bit_fields, draw_pte_bits
-from .rmap import draw_rmap, rmap_list
-from .style import (ALWAYS_IN_LEGEND, LANE_COLOURS, PALETTE, STATE_LABELS, STYLE, figsize, figure_png,
-                    offscreen, rgba_to_png, set_style, show)
+from .rmap import RmapPicture, draw_rmap, draw_rmap_look, rmap_list, rmap_look
+from .style import (ALWAYS_IN_LEGEND, LANE_COLOURS, PALETTE, STATE_LABELS, STYLE, cropped_png, drawn_png,
+                    figsize, figure_png, offscreen, restyled, rgba_to_png, set_style, show, tight_crop)
 from .timeline import draw_timeline
 
 __all__ = ["PALETTE", "STYLE", "STATE_LABELS", "ALWAYS_IN_LEGEND", "LANE_COLOURS", "set_style", "show",
            "frame_state", "frame_kind",
            "frame_owner", "frame_users", "migrating_pfns", "pte_kind", "band_kind", "node_header",
-           "figsize", "machine_figsize", "draw_machine", "draw_page_table", "rmap_list", "draw_rmap",
-           "draw_timeline", "MachinePicture", "offscreen", "rgba_to_png", "figure_png", "bit_fields",
+           "figsize", "machine_figsize", "draw_machine", "draw_page_table", "page_table_look", "rmap_list", "rmap_look",
+           "draw_rmap", "draw_rmap_look", "draw_timeline", "MachinePicture", "RmapPicture", "offscreen", "restyled",
+           "rgba_to_png", "figure_png", "drawn_png", "tight_crop", "cropped_png", "bit_fields",
            "draw_pte_bits"]

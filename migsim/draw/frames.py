@@ -129,6 +129,7 @@ def _band(ax, page, state, x, y, w, h, gid):
                                linewidth=0.4, gid=gid, zorder=1.5))
 
 
-def _fit(text, width=7):
-    """`text` cut to `width` characters per line."""
+def _fit(text, width=None):
+    """`text` cut to `width` characters per line (default STYLE['label_chars'])."""
+    width = width or STYLE["label_chars"]
     return "\n".join(line if len(line) <= width else line[:width - 1] + "…" for line in text.split("\n"))

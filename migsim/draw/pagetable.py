@@ -3,7 +3,7 @@
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from ..include.asm_i386 import pgtable as pg
-from .frames import _band, _ptes, _states, check_process, check_size
+from .frames import _band, _ptes, _states, band_kind, check_process, check_size
 from .style import PALETTE, STYLE, _finish, _legend_handles, _new_axes, _swap_handle, check_picture
 
 
@@ -104,3 +104,22 @@ def draw_page_table(k, p, ax=None, title=None):
     _finish(ax, title or f"page table of {p.comm} (pid {p.pid}) at {k.at}: one arrow per present pte",
             handles)
     return ax
+
+
+def page_table_look(k, p):
+    """Everything `draw_page_table(k, p)` reads of the machine, as a tuple: equal tuples, equal pictures.
+
+    The patch level (how a pte reads), the process, its ptes (address, value), the set of frame states
+    (the legend), each frame an arrow points to (pfn, node, state, band, mapcount) and each node's
+    free count. A stepper keys its rendered page tables on it: a step that changes none of it shows
+    the picture it has.
+    """
+    rows = _ptes(check_process(k, p), p)
+    states = _states(k)
+    targets = sorted({pg.pte_pfn(v.value) for _, v in rows if v.present})
+    frames = []
+    for pfn in targets:
+        page = k.pfn_to_page(pfn)
+        frames.append((pfn, page.node, states[pfn], band_kind(page, states[pfn]), page._mapcount))
+    return (k.at, p.pid, p.comm, tuple((addr, v.value) for addr, v in rows), frozenset(states.values()),
+            tuple(frames), tuple((z.nid, z.nr_free, z.nr_frames) for z in k.nodes))

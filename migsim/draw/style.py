@@ -4,6 +4,7 @@ import io
 from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.axes import Axes
@@ -44,12 +45,14 @@ STYLE = {
     "mono": "DejaVu Sans Mono",
     "fontsize": 10,
     "small": 7,               # labels inside frames, pfn row labels
+    "label_chars": 7,         # characters per line of a label inside a frame (longer ones are cut with …)
     "title": 12,
     "columns": 8,             # frames per row of a node's block
     "nodes_per_row": 2,       # node blocks side by side in draw_machine
     "cell": 1.0,              # a frame's side, in data units
     "gap": 0.14,              # space between frames
     "inch_per_unit": 0.52,    # figure size: inches per data unit
+    "timeline_inches": 14.0,  # the widest a timeline's figure grows, in inches
     "edge": "#555555",
     "block": "#fafafa",       # a node block's background
     "block_edge": "#888888",
@@ -61,6 +64,23 @@ STYLE = {
 
 # One colour per task lane of a timeline (in lane order, then again).
 LANE_COLOURS = ("#56b4e9", "#7fd1ae", "#e69f00", "#cc79a7", "#a0a0a0", "#f0e442")
+
+
+@contextmanager
+def restyled(**sizes):
+    """Inside this block, STYLE has `sizes` in place of its own (a stepper draws its pictures this way).
+
+    Only keys STYLE already has; the old values come back on leaving the block.
+    """
+    unknown = sorted(set(sizes) - set(STYLE))
+    if unknown:
+        raise bad_value("style key", unknown[0], f"one of {', '.join(sorted(STYLE))}")
+    saved = {key: STYLE[key] for key in sizes}
+    STYLE.update(sizes)
+    try:
+        yield
+    finally:
+        STYLE.update(saved)
 
 
 def set_style():
@@ -157,11 +177,56 @@ def rgba_to_png(buffer, size):
     return out.getvalue()
 
 
-def figure_png(fig):
-    """PNG bytes of a whole figure, cropped to what is drawn."""
+def figure_png(fig, dpi=None):
+    """PNG bytes of a whole figure, cropped to what is drawn (at `dpi`, default the house one)."""
     out = io.BytesIO()
-    fig.savefig(out, format="png", bbox_inches="tight", dpi=STYLE["dpi"])
+    fig.savefig(out, format="png", bbox_inches="tight", dpi=dpi or STYLE["dpi"])
     return out.getvalue()
+
+
+def _tight_box(fig):
+    """The box (inches) savefig's tight crop keeps of `fig`: what is drawn, padded by savefig.pad_inches."""
+    return fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
+
+
+def tight_crop(fig, box=None):
+    """The pixel box (x0, y0, x1, y1; y up) savefig's tight crop keeps of `fig` (or of inch box `box`), or None.
+
+    None when the drawing reaches past the figure's edge (savefig grows the canvas for it, a crop cannot).
+    """
+    dpi, box = fig.dpi, box or _tight_box(fig)
+    width, height = fig.canvas.get_width_height()
+    x0, x1 = int(np.floor(box.x0 * dpi)), int(np.ceil(box.x1 * dpi))
+    y0, y1 = int(np.floor(box.y0 * dpi)), int(np.ceil(box.y1 * dpi))
+    if x0 < 0 or y0 < 0 or x1 > width or y1 > height:
+        return None
+    return x0, y0, x1, y1
+
+
+def cropped_png(canvas, crop):
+    """PNG bytes of pixel box `crop` (x0, y0, x1, y1; y up) of an Agg canvas's buffer."""
+    x0, y0, x1, y1 = crop
+    height = canvas.get_width_height()[1]
+    pixels = np.asarray(canvas.buffer_rgba())[height - y1:height - y0, x0:x1]     # rows run top down
+    return rgba_to_png(np.ascontiguousarray(pixels).tobytes(), (x1 - x0, y1 - y0))
+
+
+def drawn_png(fig, dpi=None):
+    """`figure_png` with one pass over the figure instead of savefig's two.
+
+    savefig's tight crop lays the whole figure out once to measure it, then draws it. Here the box
+    is measured from the artists' extents alone, then the figure is drawn once: cropped to the box
+    when it lies inside the figure, else (labels past an edge) by savefig with that box.
+    """
+    fig.set_dpi(dpi or STYLE["dpi"])
+    box = _tight_box(fig)
+    crop = tight_crop(fig, box)
+    if crop is None:
+        out = io.BytesIO()
+        fig.savefig(out, format="png", bbox_inches=box, pad_inches=0, dpi=fig.dpi)
+        return out.getvalue()
+    fig.canvas.draw()
+    return cropped_png(fig.canvas, crop)
 
 
 def show(ax):

@@ -65,7 +65,7 @@ def draw_timeline(schedule, labels=None, failing_step=None, point_names=None, ax
     lanes, names = _lanes(steps, labels)
     n = len(steps)
     if ax is None:
-        ax = _figure_axes((min(14.0, max(5.0, 2.0 + 0.085 * n)),
+        ax = _figure_axes((min(STYLE["timeline_inches"], max(5.0, 2.0 + 0.085 * n)),
                            1.3 + 0.5 * len(lanes) + (0.4 if point_names is not None else 0)))
     row = {c: len(lanes) - 1 - i for i, c in enumerate(lanes)}
     colour = {c: LANE_COLOURS[i % len(LANE_COLOURS)] for i, c in enumerate(lanes)}
@@ -82,13 +82,16 @@ def draw_timeline(schedule, labels=None, failing_step=None, point_names=None, ax
     per_inch = (max(n, 1) + 1) / (ax.get_position().width * ax.figure.get_figwidth())
     if point_names is not None:
         last_end = {}
+        # The figure's right edge, in steps: a label running past it would widen the picture.
+        right = max(n, 1) + 0.5 + (1 - ax.get_position().x1) * ax.figure.get_figwidth() * per_inch
         for i in starts:
             text = point_names[i]
-            if i < last_end.get(steps[i], -1):
-                continue                        # no room: the previous label of this lane is there
+            end = i + (len(text) + 1) * STYLE["small"] * 0.6 / 72 * per_inch
+            if i < last_end.get(steps[i], -1) or end > right:
+                continue                        # no room: the previous label of this lane, or the edge
             ax.text(i + 0.1, row[steps[i]] + 0.88, text, ha="left", va="bottom",
                     fontsize=STYLE["small"], color="#333333", clip_on=False, gid=f"name:{i}")
-            last_end[steps[i]] = i + (len(text) + 1) * STYLE["small"] * 0.6 / 72 * per_inch
+            last_end[steps[i]] = end
     ticks = _spaced(sorted(set(starts + [n])), 0.3 * per_inch)
     ax.set_xticks(ticks, [str(t) for t in ticks], fontsize=STYLE["small"] + 1)
     ax.set_yticks([row[c] + 0.5 for c in lanes], [names[c] for c in lanes], family=STYLE["mono"])

@@ -6,6 +6,7 @@ import ipywidgets as widgets
 
 from .. import draw
 from ..errors import bad_value
+from .calls import plain_arg, task_call
 from .recording import FINISH, Recording
 
 
@@ -13,9 +14,40 @@ def _esc(text):
     return html.escape(str(text))
 
 
-# The machine picture at about the size a laptop screen shows it (1:1, not scaled down by the browser):
-# fewer pixels to encode and send at every step.
-MACHINE_DPI = 75
+def _stack_text(functions, width):
+    """'a > b > … > y > z': the outermost and innermost functions of a stack, within `width` characters."""
+    text = " > ".join(functions)
+    inner = list(functions)
+    while len(text) > width and len(inner) > 2:
+        del inner[1]                          # the outermost (the call) stays, and the innermost ones
+        text = " > ".join([inner[0], "…"] + inner[1:])
+    return text
+
+
+def _short_result(value):
+    """A task's result for its status line: a process by its pid and name (its repr is long)."""
+    if hasattr(value, "pid") and hasattr(value, "comm"):
+        return f"pid {value.pid} ({value.comm})"
+    return plain_arg(value)
+
+
+# A status line in characters: about what one line holds beside a task's button in JupyterLab at 1366x768
+# (the file browser open); a task's call gives up whole arguments (…) to keep its line within it, and a
+# long stack gives up the functions in its middle.
+LINE_CHARS = 112
+CALL_CHARS = 56               # the call's share of a task's line (the same in every state: it does not jump)
+
+
+# Every picture at the size a laptop screen shows it (1:1: JupyterLab at 1366x768 leaves about 930px of
+# width to an output), never scaled up; fewer pixels to encode and send at every step.
+MACHINE_DPI = PICTURE_DPI = 75
+# Font sizes (points) of the stepper's pictures: at PICTURE_DPI the smallest label is 9pt x 75/72 = 9.4px,
+# and a frame's label keeps to 6 characters a line so that it stays inside its 39px frame.
+PICTURE_STYLE = {"small": 9, "fontsize": 10, "title": 11, "label_chars": 6, "inch_per_unit": 0.5,
+                 "timeline_inches": 9.5}
+# The least width (px) the picture of a stepper is shown at, in JupyterLab at 1366x768; the browser test
+# checks it, and the pictures' tests that none is wider.
+PICTURE_MAX_WIDTH = 900
 
 # Text lines at reading height rather than at the widgets' row height (28px a line), so the status
 # fits with the picture on a laptop screen; a task's status line sits beside its button.
@@ -48,6 +80,7 @@ class Stepper:
         self.chosen = None
         self._quiet = False                   # True while the code (not the user) sets widget values
         self._machine = None
+        self._rmap = None                     # the rmap picture's RmapPicture, made when first shown
         self._pictures = {}                   # (picture, schedule so far) -> PNG bytes, for slow pictures
         self._shown = None                    # the PNG bytes in the Image widget
         self._build(picture)
@@ -94,8 +127,11 @@ class Stepper:
                                         layout=widgets.Layout(flex="1 1 220px", max_width="340px"))
         self.picture.value = picture
         # Scaled down (never up) to the output's width and to the height the rows above leave.
+        # At its own size: never stretched to the output's width (align_self), scaled down only on a screen
+        # too small for it.
         self.image = widgets.Image(format="png", layout=widgets.Layout(
-            max_width="100%", max_height="max(240px, calc(100vh - 390px))", object_fit="contain"))
+            max_width="100%", max_height="max(240px, calc(100vh - 390px))", object_fit="contain",
+            align_self="flex-start"))
         self.dump_html = widgets.HTML("")
         self.dump = widgets.Accordion(children=[self.dump_html], titles=("the machine as text (k.dump())",),
                                       selected_index=None)
@@ -263,16 +299,22 @@ class Stepper:
         rec, kind = self.rec, self.picture.value
         if kind == "machine":
             if self._machine is None:
-                self._machine = draw.MachinePicture(rec.k, dpi=MACHINE_DPI)
+                with draw.restyled(**PICTURE_STYLE):
+                    self._machine = draw.MachinePicture(rec.k, dpi=MACHINE_DPI)
             self._machine.update(rec.k)
             png = self._machine.png()
+        elif kind == "rmap":
+            if self._rmap is None:
+                self._rmap = draw.RmapPicture(dpi=PICTURE_DPI)
+            with draw.restyled(**PICTURE_STYLE):
+                png = self._rmap.png(self._rmap_look())
         else:
-            key = (kind, tuple(rec.history[:rec.pos]), rec.error)
+            key = self._picture_key(kind)
             if key not in self._pictures:
                 if len(self._pictures) > 64:
                     self._pictures.clear()
-                with draw.offscreen():
-                    self._pictures[key] = draw.figure_png(self._slow_picture(kind).figure)
+                with draw.offscreen(), draw.restyled(**PICTURE_STYLE):
+                    self._pictures[key] = draw.drawn_png(self.picture_axes(kind).figure, dpi=PICTURE_DPI)
             png = self._pictures[key]
         if png is not self._shown:
             self._shown = self.image.value = png
@@ -282,6 +324,33 @@ class Stepper:
         """The picture shown now, as PNG bytes."""
         return self._shown
 
+    def picture_axes(self, kind=None):
+        """The axes of picture `kind` (default: the chosen one) of the current state, as the stepper draws it.
+
+        Call it inside ``draw.offscreen()`` and ``draw.restyled(**PICTURE_STYLE)`` for the stepper's own
+        figure (the tests measure its texts this way); the machine picture is the live MachinePicture's.
+        """
+        kind = kind or self.picture.value
+        if kind == "machine":
+            if self._machine is None:
+                self._draw()
+            return self._machine.ax
+        return self._slow_picture(kind)
+
+    def _picture_key(self, kind):
+        """The key of slow picture `kind` of the current state among the kept PNGs: equal keys, equal pictures.
+
+        A page table is keyed on what it shows (most steps change none of it); a timeline on the steps.
+        """
+        rec = self.rec
+        if kind.startswith("pid "):
+            return kind, draw.page_table_look(rec.k, rec.k.process(int(kind.split()[1])))
+        return kind, tuple(rec.history[:rec.pos]), rec.error
+
+    def _rmap_look(self):
+        """What the rmap picture shows of the current state (`draw.rmap_look`)."""
+        return draw.rmap_look(self.rec.k, self._rmap_anon_vma(), address=self.rec.ctx["a"])
+
     def _slow_picture(self, kind):
         rec = self.rec
         if kind == "timeline":
@@ -289,34 +358,50 @@ class Stepper:
             failed_in_step = rec.error and rec.pos and rec.history[rec.pos - 1] != FINISH
             return draw.draw_timeline("".join(c for c, _ in steps),
                                       failing_step=-1 if failed_in_step else None,
-                                      labels={t.label: t.name for t in rec.k.tasks},
+                                      labels={t.label: task_call(t, 40) for t in rec.k.tasks},
                                       point_names=[n for _, n in steps])
         if kind == "rmap":
-            return draw.draw_rmap(rec.k, self._rmap_anon_vma(), address=rec.ctx["a"])
+            return draw.draw_rmap_look(self._rmap_look())
         return draw.draw_page_table(rec.k, rec.k.process(int(kind.split()[1])))
 
     # --- text ----------------------------------------------------------------------------------------
 
+    def _task_where(self, t):
+        """(function, point) of a running task; a user access not yet in a kernel function is in its call."""
+        fn, point = t.where()
+        if fn == "(finished)":                 # the MMU's side of read/write: no kernel function on the stack
+            fn = getattr(t, "call", (t.name,))[0]
+        return fn, point
+
     def _task_detail(self, t):
         """Where a task stands, what it waits on, or how it ended."""
-        fn, point = t.where()
         if t.oops is not None:
             return f"{t.oops}"
         if t.done:
-            return f"returned {t.result!r}"
+            return f"returned {_short_result(t.result)}"
+        if t.point is None:
+            return "not started"
+        fn, point = self._task_where(t)
         if t.blocked:
-            return f"waits in {t.waits_on()} (in {fn})"
+            what = t.point.what
+            on = f"pfn 0x{what.pfn:x}" if hasattr(what, "pfn") else repr(what)
+            return f"waits in {t.point.name} on {on} (in {fn})"
         return f"at {point} in {fn}"
 
     def _task_line(self, t):
         """One line for a task: its state, then where it stands or what it waits on."""
         return f"{t.state}: {self._task_detail(t)}"
 
+    def task_text(self, t):
+        """A task's status line as the stepper shows it: (state, call, detail, chosen mark), plain text."""
+        chosen = " ← chosen" if t.label == self.chosen else ""
+        return t.state, task_call(t, CALL_CHARS), self._task_detail(t), chosen
+
     def _task_html(self, t):
         colour = {"ready": "#1a7f37", "blocked": "#b35900", "done": "#666666", "oopsed": "#d7191c"}[t.state]
-        chosen = " &larr; chosen" if t.label == self.chosen else ""
-        return (f"<span style='color:{colour}'><b>{_esc(t.state)}</b></span> "
-                f"<code>{_esc(t.name)}</code>: {_esc(self._task_detail(t))}{chosen}")
+        state, call, detail, chosen = self.task_text(t)
+        return (f"<span style='color:{colour}'><b>{_esc(state)}</b></span> "
+                f"<code title='{_esc(task_call(t))}'>{_esc(call)}</code>: {_esc(detail)}{_esc(chosen)}")
 
     def _banner_html(self):
         rec = self.rec
@@ -351,9 +436,10 @@ class Stepper:
             lines.append("state 0: nothing has run yet")
         if self.chosen is not None:
             t = rec.k.task(self.chosen)
-            fn, point = t.where()
-            lines.append(f"next for {t.label}: scheduling point {point} in {fn}")
-            lines.append("stack: " + (" > ".join(t.stack()) or "(not started)"))
+            fn, point = self._task_where(t)
+            lines.append(f"next for {t.label}: " + (f"scheduling point {point} in {fn}" if t.point is not None
+                                                    else f"its first step, into {fn}"))
+            lines.append("stack: " + (_stack_text(t.stack(), LINE_CHARS - 7) or "(not started)"))
         elif rec.runnable() == [FINISH]:
             lines.append(f"next: the scenario's ending: {self._ending()}")
         return lines
@@ -397,7 +483,7 @@ class Stepper:
             lines.append("deadlock: every task left waits")
         for t in rec.k.tasks:
             mark = " [chosen]" if t.label == self.chosen else ""
-            lines.append(f"cpu{t.cpu} {t.label} {t.name}: {self._task_line(t)}{mark}")
+            lines.append(f"cpu{t.cpu} {t.label} {task_call(t)}: {self._task_line(t)}{mark}")
         lines += self._where_lines()
         runnable = rec.runnable()
         lines.append("can step: " + (", ".join("the ending" if c == FINISH else c for c in runnable)

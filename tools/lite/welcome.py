@@ -6,22 +6,27 @@ how the exercises are graded, where work is kept, how to download it and how to
 reset a notebook. It is plain HTML with no script: it shows at once, before the
 JupyterLab app (several MB) loads.
 
-A chapter's time is the one it states (a line such as ``Time: about 40 minutes``);
+A chapter's time is the one it states in its opening (``**Estimated time:** 60-75 min``);
 where it states none, an estimate of a student reading it and doing its exercises:
 prose at 100 words a minute, a minute for each code cell (run it, look at what it
 shows), and per exercise 20 minutes for a fix or build, 15 for a find, 5 for a
-predict. The page says which times are estimates.
+predict. The page says which times are estimates. A chapter's graded exercises are
+read from its student copy (exercises/NN-name.ipynb): each "Exercise NN.K (kind)"
+heading, and the points of the grading cell that calls grade("NN.K", ...).
 """
 
 import html
+import json
 import re
 from pathlib import Path
 
 MARK = "migsim-welcome"               # the front page's id: tests and the build find the page by it
 WORDS_A_MINUTE = 100
 EXERCISE_MINUTES = {"fix": 20, "build": 20, "find": 15, "predict": 5}
-STATED = re.compile(r"\btime\b\W{0,4}\s*(?:about\s+)?(\d+)\s*min", re.IGNORECASE)
+STATED = re.compile(r"\btime\b\W{0,4}\s*(?:about\s+)?(\d+)(?:\s*-\s*(\d+))?\s*min", re.IGNORECASE)
 EXERCISE = re.compile(r"\*\*(\d\d\.\d+[a-z]?) \((\w+)\)")
+HEADING = re.compile(r"^#+ Exercise (\d\d\.\d+) \((\w+)", re.MULTILINE)
+GRADED = re.compile(r"\bgrade\(\s*[\"'](\d\d\.\d+)[\"']")
 FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 
 
@@ -31,44 +36,79 @@ def lab_url(path):
 
 
 def chapter(md):
-    """(number, title, minutes, estimated, exercises [(id, kind)]) of the chapter source `md`."""
+    """(number, title, (low, high) minutes, estimated, exercises [(id, kind)]) of the chapter source `md`.
+
+    `exercises` are those the chapter's text names as "**NN.K (kind)"; the page lists the
+    graded ones of the student copy instead, where there is one (`graded`)."""
     text = md.read_text(encoding="utf-8")
     heading = re.search(r"^# (\d\d)\s*·\s*(.+)$", text, re.MULTILINE)
     number, title = (heading[1], heading[2].strip()) if heading else (md.name[:2], md.stem[3:])
     exercises = EXERCISE.findall(text)
     stated = STATED.search(FENCE.sub("", text.split("\n## ", 1)[0]))   # in the opening, not the code
     if stated:
-        return number, title, int(stated[1]), False, exercises
+        return number, title, (int(stated[1]), int(stated[2] or stated[1])), False, exercises
     cells = text.count("```{code-cell}")
     words = len(FENCE.sub("", text).split())
     minutes = words / WORDS_A_MINUTE + cells + sum(EXERCISE_MINUTES.get(k, 15) for _, k in exercises)
-    return number, title, max(5, 5 * round(minutes / 5)), True, exercises
+    minutes = max(5, 5 * round(minutes / 5))
+    return number, title, (minutes, minutes), True, exercises
+
+
+def graded(notebook):
+    """[(id, kind, points)] of the student copy `notebook` (a .ipynb): its "Exercise NN.K (kind)"
+    headings, each with the points of the nbgrader cell that grades it (None if no cell does)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    source = {id(c): "".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells}
+    points = {}
+    for c in cells:
+        meta = c.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            for ex in GRADED.findall(source[id(c)]):
+                points.setdefault(ex, meta.get("points"))
+    return [(ex, kind, points.get(ex)) for c in cells if c["cell_type"] == "markdown"
+            for ex, kind in HEADING.findall(source[id(c)])]
+
+
+def minutes_text(low, high):
+    return f"{low} min" if low == high else f"{low}-{high} min"
+
+
+def hours_text(minutes):
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def _rows(root, shipped):
-    rows, total = [], 0
+    rows, low_total, high_total = [], 0, 0
     for md in sorted((root / "notebooks").glob("[0-9][0-9]-*.md")):
         nb = f"notebooks/{md.stem}.ipynb"
         if nb not in shipped:
             continue
-        number, title, minutes, estimated, exercises = chapter(md)
-        total += minutes
+        number, title, (low, high), estimated, exercises = chapter(md)
+        low_total, high_total = low_total + low, high_total + high
         ex = f"exercises/{md.stem}.ipynb"
-        if ex in shipped and exercises:
-            kinds = ", ".join(f"{i} ({k})" for i, k in exercises)
+        marks = graded(root / ex) if ex in shipped and (root / ex).exists() else []
+        if marks:
+            kinds = ", ".join(f"{i} ({k}{'' if p is None else f', {p} pt' + 's' * (p != 1)})"
+                              for i, k, p in marks)
             work = f'<a href="{lab_url(ex)}">exercises</a>: {html.escape(kinds)}'
         else:
             work = "no graded exercise" if not exercises else html.escape(", ".join(i for i, _ in exercises))
         rows.append(f'<tr><td>{number}</td><td><a class="chapter" href="{lab_url(nb)}">'
-                    f'{html.escape(title)}</a></td><td>{"about " if estimated else ""}{minutes} min</td>'
-                    f"<td>{work}</td></tr>")
-    return rows, total
+                    f'{html.escape(title)}</a></td><td class="time">{"about " if estimated else ""}'
+                    f"{minutes_text(low, high)}"
+                    f"</td><td>{work}</td></tr>")
+    return rows, (low_total, high_total)
 
 
 def page(course, root, shipped):
     """The welcome page's HTML for the notebooks `shipped` (paths as on the site)."""
     root = Path(root)
-    rows, total = _rows(root, set(shipped))
+    rows, (low, high) = _rows(root, set(shipped))
+    in_all = hours_text(low) if low == high else f"{hours_text(low)} to {hours_text(high)}"
+    estimates = "" if not any('<td class="time">about ' in r for r in rows) else (
+        f' (times marked "about" are estimates of a student reading the chapter and doing its exercises:'
+        f" prose at {WORDS_A_MINUTE} words a minute, a minute for each code cell, and 20 minutes for each"
+        " fix, 15 for each find, 5 for each predict)")
     first = next((p for p in sorted(shipped) if p.startswith("notebooks/00-")), None)
     start = (f'<p class="start"><a id="start" href="{lab_url(first)}">Start with 00: '
              f"{html.escape(chapter(root / first.replace('.ipynb', '.md'))[1])}</a></p>") if first else ""
@@ -92,6 +132,7 @@ th {{ background: #f4f4f4; }}
            text-decoration: none; font-weight: bold; }}
 code {{ background: #f4f4f4; padding: 0 .2em; }}
 .note {{ color: #555; font-size: .9em; }}
+td.time {{ white-space: nowrap; }}
 </style>
 </head>
 <body id="{MARK}">
@@ -107,10 +148,8 @@ do is sent anywhere.</p>
 <tr><th>#</th><th>chapter</th><th>time</th><th>graded exercises</th></tr>
 {chr(10).join(rows)}
 </table>
-<p class="note">About {total // 60} h {total % 60:02d} min in all. Times marked "about" are estimates
-of a student reading the chapter and doing its exercises: prose at {WORDS_A_MINUTE} words a minute,
-a minute for each code cell, and 20 minutes for each fix, 15 for each find, 5 for each predict.
-Each chapter builds on the one before: take them in order.</p>
+<p class="note">{in_all} in all, as the chapters state it{estimates}. Each chapter builds on the
+one before: take them in order.</p>
 
 <h2>Running a notebook</h2>
 <p>A notebook opens with its Python already loaded with the course (give it a few seconds the
@@ -121,10 +160,13 @@ their Python: what you saved stays, but run the cells from the top again, as aft
 restart.</p>
 
 <h2>How the exercises are graded</h2>
-<p>Each chapter's exercises are in <code>exercises/</code>, under the chapter's name. Write your
-answer in the cell marked <code># YOUR CODE HERE</code>, run it, then run the grading cell below
-it. The grader runs here, in your browser: it builds the simulated kernel at the step before the
-patch with your function in place and judges what it <i>does</i> (the patch's scenarios, a search
+<p>Each chapter's exercises are in <code>exercises/</code>, under the chapter's name. Each is a fix
+(write the function the patch changed), a find (the setup or schedule that breaks the kernel before
+the patch) or a predict (a value: <code>answer = ...</code>). Write your answer in the cell marked
+<code># YOUR CODE HERE</code>, run it, then run the grading cell below it. A find with variants asks
+first for your student id: it picks your own variant of the problem. The grader runs here, in
+your browser: it builds the simulated kernel at the step before the patch with your function in
+place and judges what it <i>does</i> (the patch's scenarios, a search
 of schedules for races, random workloads, the kernel's invariants after every step), never your
 code's text. It answers in one line: <code>Exercise 07.2: correct (...)</code>, or the first check
 that failed with what was expected and what happened. An answer that loops for ever is stopped by

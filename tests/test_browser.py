@@ -56,6 +56,25 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from migsim import scenarios, widgets  # noqa: E402
 
 
+# Exercise 07.2 as a student meets it: the exercise copy's setup, their anon_vma_link (wrong first: the
+# head insertion 2.6.16 had; then right), the explorer view on it, and the grading cell.
+STUDENT_07 = {"student-07-wrong.ipynb": "anon_vma.head.insert(0, vma)",
+              "student-07-right.ipynb": "anon_vma.head.append(vma)"}
+
+
+def student_notebook(line):
+    nb = nbformat.read(ROOT / "exercises" / "07-the-fork-race.ipynb", 4)
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells if c.cell_type == "code"}
+    answer = by_id["fix_anon_vma_link"]
+    answer.source = re.sub(r"# YOUR CODE HERE\n\s*raise NotImplementedError\(\)", lambda m: line, answer.source)
+    assert line in answer.source and "NotImplementedError" not in answer.source, answer.source
+    view = next(c for c in nb.cells if c.cell_type == "code" and "ExplorerView" in c.source)
+    nb.cells = [by_id["setup"], answer, view, by_id["test_07_2"]]
+    for c in nb.cells:
+        c.outputs, c.execution_count = [], None
+    return nb
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -67,6 +86,8 @@ def lab_server(tmp_path_factory):
     """A JupyterLab on 127.0.0.1 serving copies of the course's notebooks and the stepper notebook; its URL."""
     root, home = tmp_path_factory.mktemp("labroot"), tmp_path_factory.mktemp("jhome")
     shutil.copy(HERE / "browser" / "stepper.ipynb", root)
+    for name, line in STUDENT_07.items():
+        nbformat.write(student_notebook(line), root / name)
     for nb in COURSE:
         (root / nb).parent.mkdir(exist_ok=True)
         shutil.copy(ROOT / nb, root / nb)
@@ -364,4 +385,34 @@ def test_stepper_runs_and_steps_in_jupyterlab(lab_server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "step-latency.txt").write_text(report + "\n" + " ".join(f"{t:.0f}" for t in times) + "\n")
     page.screenshot(path=str(ARTIFACTS / "stepper.png"))
+    page.close()
+
+
+@pytest.mark.parametrize("name", STUDENT_07, ids=lambda n: n.split("-")[-1].removesuffix(".ipynb"))
+def test_a_student_explores_their_own_fork_race_fix_then_grades_it(lab_server, browser, name):
+    """Exercise 07.2 in Lab as a student does it: their anon_vma_link in the cell, the explorer view
+    below it, **explore** pressed: a wrong fix's search stops at a failing schedule, which opens in a
+    stepper; a right one's finds none. The grading cell agrees. Screens in test-artifacts/."""
+    wrong = name.endswith("wrong.ipynb")
+    page = browser.new_page(viewport=SCREEN)
+    open_notebook(page, lab_server, name)
+    run_all_cells(page)
+    verdict = page.locator(f"{VISIBLE_NB} .jp-OutputArea-output", has_text="Exercise 07.2:")
+    expect(verdict).to_contain_text("correct" if not wrong else "Exercise 07.2:", timeout=120_000)
+    if wrong:
+        expect(verdict).not_to_contain_text("correct (")
+    view = page.locator(f"{VISIBLE_NB} .jp-OutputArea .widget-vbox", has_text="with your anon_vma_link in place").first
+    view.locator("button", has_text=re.compile(r"^\s*explore\s*$")).click()
+    said = "shortest failing schedule" if wrong else "no failing schedule within this bound"
+    expect(view).to_contain_text(said, timeout=60_000)
+    opener = view.locator("button", has_text="open shortest failing schedule")
+    if wrong:
+        opener.click()
+        expect(view.locator(".migsim-stepper")).to_be_visible(timeout=30_000)
+    else:
+        expect(opener).to_be_disabled()
+    view.evaluate("el => el.scrollIntoView({block: 'start'})")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"lab-{name.removesuffix('.ipynb')}.png"))
+    assert cells_with_errors(page) == []
     page.close()

@@ -60,5 +60,5 @@ def test_explorer_view_shows_progress_and_stops_at_its_budget():
     e.budget.value = 20000
     e.prune.value = True
     e.run()
-    assert e.progress.value == e.report.explored and not e.report.stopped
+    assert e.progress.value == e.progress.max == e.report.explored and not e.report.stopped   # done: full
     assert "stopped" not in e.progress_label.value

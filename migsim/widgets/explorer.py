@@ -95,6 +95,7 @@ class ExplorerView:
             self._fail(self._raised(e))
             return None
         self.show_progress(self.report)       # the last count, when it is no multiple of EVERY
+        self.progress.max = max(1, self.report.explored)   # done: a full bar (its end was only a guess)
         self.counts.value = "<br>".join(_esc(line) for line in self.counts_text().splitlines())
         self.open_button.disabled = not self.report.failing
         return self.report

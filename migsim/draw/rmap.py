@@ -99,6 +99,11 @@ def draw_rmap(k, page_or_anon_vma, ax=None, title=None, address=None):
     return draw_rmap_look(rmap_look(k, page_or_anon_vma, address), ax=ax, title=title)
 
 
+def _box_text(pid, comm, vm_start, vm_end, pte_text):
+    """A vma's box: its process, its range, what its pte holds (if the picture shows ptes)."""
+    return "\n".join(line for line in (f"pid {pid} {comm}", f"{vm_start:08x}-{vm_end:08x}", pte_text) if line)
+
+
 def draw_rmap_look(look, ax=None, title=None):
     """Draw an rmap picture from its `rmap_look` tuple; the axes."""
     head, name, boxes, pfn, address, show_ptes = look
@@ -120,8 +125,7 @@ def draw_rmap_look(look, ax=None, title=None):
         ax.add_patch(Rectangle((x, 0), box_w, box_h, facecolor=PALETTE[state] if show_ptes
                                else STYLE["block"], edgecolor=STYLE["edge"], linewidth=0.8,
                                gid=f"vma:{i}:{pid}"))
-        lines = [f"pid {pid} {comm}", f"{vm_start:08x}-{vm_end:08x}", pte_text]
-        ax.text(x + box_w / 2, box_h / 2, "\n".join(line for line in lines if line), ha="center",
+        ax.text(x + box_w / 2, box_h / 2, _box_text(pid, comm, vm_start, vm_end, pte_text), ha="center",
                 va="center", fontsize=STYLE["fontsize"] - 1, family=STYLE["mono"], gid=f"vma-text:{i}")
         ax.annotate("", xy=(x, box_h / 2), xytext=prev, gid=f"next:{i}",
                     arrowprops=dict(arrowstyle="-|>", color=STYLE["arrow"], lw=1.1, shrinkA=0,
@@ -182,8 +186,7 @@ class RmapPicture:
         self.head.set_text(head)
         for (pid, comm, vm_start, vm_end, state, pte_text), patch, text in zip(boxes, self.boxes, self.texts):
             patch.set_facecolor(PALETTE[state] if show_ptes else STYLE["block"])
-            lines = [f"pid {pid} {comm}", f"{vm_start:08x}-{vm_end:08x}", pte_text]
-            text.set_text("\n".join(line for line in lines if line))
+            text.set_text(_box_text(pid, comm, vm_start, vm_end, pte_text))
         self.look = look
         self.fig.canvas.restore_region(self.background)
         for artist in self.dynamic:                   # in the order a whole draw draws them

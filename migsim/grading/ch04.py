@@ -32,7 +32,7 @@ from ..include.linux.swap import PAGE_CLEAN, PAGE_KEEP
 from .. import scenarios
 from .checks import (already_dirty, check_already_dirty, check_anon, check_ext2, check_racing_writer, editor,
                      migrate, moved, scenario_check, workload_check)
-from .core import Fix, Maker, Predict, check, expect, passes_over
+from .core import Fix, Maker, Predict, check, expect
 
 STEP = "fallback-function"
 
@@ -205,6 +205,15 @@ EXERCISES = (FIX_04_1,)
 
 
 # --- 04.2 (predict): passes for a dirty listfs page at fallback-function ---------------------
+
+def passes_over(task, page):
+    """Run `task` to its end: how many passes of migrate_pages met `page` (its cond_resched on the page)."""
+    passes = 0
+    while not task.done:
+        point = task.step()
+        passes += point is not None and point.name == "cond_resched" and point.objs[0] is page
+    return passes
+
 
 def passes_dirty_04():
     """How many passes migrate_pages makes over DIRTY_FALLBACK's dirty listfs page at fallback-function."""

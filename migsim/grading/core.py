@@ -895,12 +895,3 @@ class Predict(Exercise):
         if type(value) is type(right) and value == right:
             return self._verdict([Result(self.title, True, points=self.points)], self.points)
         return self._verdict([Result(self.title, False, got=NOT_THAT, points=self.points)], self.points)
-
-
-def passes_over(task, page):
-    """Run `task` to its end: how many passes of migrate_pages met `page` (its cond_resched on the page)."""
-    passes = 0
-    while not task.done:
-        point = task.step()
-        passes += point is not None and point.name == "cond_resched" and point.objs[0] is page
-    return passes

@@ -52,8 +52,8 @@ def _nodes(v):
 
 
 def _items(v, one):
-    """A list as its items: the whole list, or None when it is not a list (the caller writes it as is)."""
-    return [one(x) for x in v] if isinstance(v, (list, tuple)) else None
+    """A list argument as its items' texts (`call_text` cuts it by whole items)."""
+    return [one(x) for x in v]
 
 
 def _prot(v):

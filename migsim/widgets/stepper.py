@@ -40,7 +40,7 @@ CALL_CHARS = 56               # the call's share of a task's line (the same in e
 
 # Every picture at the size a laptop screen shows it (1:1: JupyterLab at 1366x768 leaves about 930px of
 # width to an output), never scaled up; fewer pixels to encode and send at every step.
-MACHINE_DPI = PICTURE_DPI = 75
+PICTURE_DPI = 75
 # Font sizes (points) of the stepper's pictures: at PICTURE_DPI the smallest label is 9pt x 75/72 = 9.4px,
 # and a frame's label keeps to 6 characters a line so that it stays inside its 39px frame.
 PICTURE_STYLE = {"small": 9, "fontsize": 10, "title": 11, "label_chars": 6, "inch_per_unit": 0.5,
@@ -126,9 +126,8 @@ class Stepper:
                                         style={"description_width": "50px"},
                                         layout=widgets.Layout(flex="1 1 220px", max_width="340px"))
         self.picture.value = picture
-        # Scaled down (never up) to the output's width and to the height the rows above leave.
-        # At its own size: never stretched to the output's width (align_self), scaled down only on a screen
-        # too small for it.
+        # At its own size: never stretched to the output's width (align_self); scaled down only to the
+        # output's width and the height the rows above leave, on a screen too small for it.
         self.image = widgets.Image(format="png", layout=widgets.Layout(
             max_width="100%", max_height="max(240px, calc(100vh - 390px))", object_fit="contain",
             align_self="flex-start"))
@@ -300,7 +299,7 @@ class Stepper:
         if kind == "machine":
             if self._machine is None:
                 with draw.restyled(**PICTURE_STYLE):
-                    self._machine = draw.MachinePicture(rec.k, dpi=MACHINE_DPI)
+                    self._machine = draw.MachinePicture(rec.k, dpi=PICTURE_DPI)
             self._machine.update(rec.k)
             png = self._machine.png()
         elif kind == "rmap":
